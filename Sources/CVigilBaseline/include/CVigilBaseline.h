@@ -1,0 +1,1 @@
+int vigil_baseline_placeholder(void);
