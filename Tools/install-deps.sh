@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Vigil needs to build on Debian, when it is missing:
+# libsodium (headers and pkg-config file). The Swift 6 toolchain itself must already be installed.
+set -euo pipefail
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "error: the Swift toolchain (6.0 or newer) is not installed or not on PATH." >&2
+    echo "       Install it from swift.org, then run this command again." >&2
+    exit 1
+fi
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! pkg-config --exists libsodium 2>/dev/null; then
+    missing+=(libsodium-dev)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing missing packages: ${missing[*]}" >&2
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

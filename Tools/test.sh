@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds everything (failing on any compiler
+# warning in Vigil's own code), and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Tools/install-deps.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== build (debug, with tests)"
+swift build --build-tests 2>&1 | tee "$log"
+if grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$log" >/dev/null; then
+    echo "error: the build has compiler warnings in Vigil's own code:" >&2
+    grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$log" | sort -u >&2
+    exit 1
+fi
+
+echo "== tests"
+swift test --skip-build "$@"
