@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Vigil needs to build on Debian, when it is missing:
-# libsodium (headers and pkg-config file). The Swift 6 toolchain itself must already be installed.
+# libsodium and SQLite (headers and pkg-config files). The Swift 6 toolchain itself must already be installed.
 set -euo pipefail
 
 if ! command -v swift >/dev/null 2>&1; then
@@ -11,9 +11,8 @@ fi
 
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-if ! pkg-config --exists libsodium 2>/dev/null; then
-    missing+=(libsodium-dev)
-fi
+pkg-config --exists libsodium 2>/dev/null || missing+=(libsodium-dev)
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing missing packages: ${missing[*]}" >&2

@@ -1,0 +1,45 @@
+/// Everything an operator can set about a relay, with safe defaults.
+public struct RelayConfiguration: Sendable {
+    /// Address to listen on. Loopback by default: expose a relay through a TLS terminator or a
+    /// Tor onion service, not directly.
+    public var host: String = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one (tests).
+    public var port: Int = 8080
+    /// Directory holding the database. Created 0700 if missing.
+    public var dataDirectory: String
+
+    /// Largest deposit body: the largest sealed envelope (16 384 + 48 bytes) by default.
+    public var maxBlobBytes: Int = 16_432
+    /// Largest JSON request body.
+    public var maxJSONBodyBytes: Int = 64 << 10
+    /// Largest request line plus headers.
+    public var maxHeaderBytes: Int = 8 << 10
+    /// Most blobs and bytes one mailbox may hold.
+    public var mailboxMaxBlobs: Int = 1000
+    public var mailboxMaxBytes: Int = 16 << 20
+    /// How long an unacknowledged blob is kept, in seconds (14 days).
+    public var retentionSeconds: UInt64 = 14 * 24 * 3600
+    /// How often the retention sweep runs, in seconds.
+    public var sweepIntervalSeconds: UInt64 = 300
+    /// Deposits per client address: sustained per minute, and burst.
+    public var depositsPerMinute: Int = 600
+    public var depositBurst: Int = 60
+    /// Mailbox creations per client address: sustained per hour, and burst.
+    public var mailboxCreationsPerHour: Int = 10
+    public var mailboxCreationBurst: Int = 10
+    /// Most simultaneous connections; more are answered 503 and closed.
+    public var maxConnections: Int = 1024
+    /// Seconds a client has to send the request line and headers, and then the body.
+    public var headerTimeoutSeconds: Int64 = 10
+    public var bodyTimeoutSeconds: Int64 = 30
+    /// Seconds an idle keep-alive connection is kept open.
+    public var idleTimeoutSeconds: Int64 = 75
+    /// How far a signed request's timestamp may be from the relay's clock, in seconds.
+    public var authenticationWindowSeconds: UInt64 = 120
+    /// Longest long-poll a fetch may ask for, in seconds.
+    public var maxLongPollSeconds: Int = 60
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}
