@@ -48,9 +48,11 @@ public final class SecureBytes: @unchecked Sendable {
 
     /// Copies `bytes` into secret storage. The caller keeps (and should wipe) its own copy.
     public convenience init(copying bytes: some Collection<UInt8>) {
-        let array = Array(bytes)
-        self.init(count: array.count) { buffer in
-            array.withUnsafeBytes { source in buffer.copyMemory(from: source) }
+        // Write straight into secret storage. Collecting into an Array first would, for any
+        // collection that is not already an Array (a slice, a string's UTF-8 view), leave one
+        // more copy of the secret on the heap, freed without being wiped.
+        self.init(count: bytes.count) { buffer in
+            buffer.copyBytes(from: bytes)
         }
     }
 
