@@ -1,4 +1,4 @@
-import VigilCrypto
+public import VigilCrypto
 
 /// What a defender hands a trusted contact: who they are and where to reach them, signed by
 /// the identity it describes.
@@ -83,12 +83,15 @@ public struct ContactCard: Hashable, Sendable {
         guard trimmed.count >= prefix.count,
             zip(trimmed.prefix(prefix.count), prefix).allSatisfy({ Self.asciiUppercased($0) == $1 })
         else { throw .missingPrefix }
-        let characters = trimmed.dropFirst(prefix.count).filter { !Self.isIgnorable($0) }
+        let afterPrefix = trimmed.dropFirst(prefix.count)
+        let characters = afterPrefix.filter { !Self.isIgnorable($0) }
         let decoded: (bytes: [UInt8], ending: CrockfordBase32.Ending)
         do {
             decoded = try CrockfordBase32.decode(characters)
         } catch {
-            throw .invalidCharacter(position: error.position)
+            // Report the position in the text as the person sees it, white space and dashes included.
+            let offsets = afterPrefix.indices.filter { !Self.isIgnorable(afterPrefix[$0]) }
+            throw .invalidCharacter(position: offsets[error.position] - afterPrefix.startIndex)
         }
         try self.init(binary: decoded.bytes, ending: decoded.ending)
     }
@@ -198,5 +201,32 @@ public struct ContactCard: Hashable, Sendable {
 
     private static func asciiUppercased(_ byte: UInt8) -> UInt8 {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte
+    }
+}
+
+// Test-vector support: card bytes that are wrong in exactly one way but still carry a correct
+// length and checksum, so that a parser's later checks can be exercised. Not for applications.
+extension ContactCard {
+    /// A card's binary form from raw parts, with no field checked: `version`, the total length
+    /// (computed), `fields` exactly as given (everything from "created at" up to the signature),
+    /// a signature by `signer` over the card signature tag and all of that (or
+    /// `signatureOverride` instead), and the checksum over everything before it.
+    @_spi(VectorGeneration)
+    public static func assembleBinary(
+        version: UInt8, fields: [UInt8], signer: SigningKeyPair, signatureOverride: [UInt8]? = nil
+    ) -> [UInt8] {
+        var writer = ByteWriter(capacity: 3 + fields.count + SigningPublicKey.signatureByteCount + checksumByteCount)
+        writer.write(version)
+        writer.write(UInt16(truncatingIfNeeded: 3 + fields.count + SigningPublicKey.signatureByteCount + checksumByteCount))
+        writer.write(fields)
+        writer.write(signatureOverride ?? signer.signature(for: DomainSeparation.cardSignature + writer.bytes))
+        writer.write(checksum(of: writer.bytes))
+        return writer.bytes
+    }
+
+    /// `VIGIL1:` followed by the Crockford Base32 of `binary`, whatever those bytes are.
+    @_spi(VectorGeneration)
+    public static func text(ofBinary binary: [UInt8]) -> String {
+        textPrefix + CrockfordBase32.encode(binary)
     }
 }

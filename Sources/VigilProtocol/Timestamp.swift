@@ -11,10 +11,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable {
         self.secondsSince1970 = secondsSince1970
     }
 
-    /// The time `date` falls in, rounded down to the second; dates before 1970 become 0.
+    /// The time `date` falls in, rounded down to the second; dates before 1970 (and a NaN date)
+    /// become 0.
     public init(_ date: Date) {
         let seconds = date.timeIntervalSince1970.rounded(.down)
-        self.secondsSince1970 = seconds <= 0 ? 0 : (seconds >= 1.8e19 ? UInt64.max : UInt64(seconds))
+        // `!(seconds > 0)` also holds for NaN, which `UInt64(_:)` would trap on.
+        self.secondsSince1970 = !(seconds > 0) ? 0 : (seconds >= 1.8e19 ? UInt64.max : UInt64(seconds))
     }
 
     /// The same instant as a `Date`.
