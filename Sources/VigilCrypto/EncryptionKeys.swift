@@ -21,6 +21,21 @@ public struct EncryptionPublicKey: Hashable, Sendable {
         self.rawRepresentation = rawRepresentation
     }
 
+    /// Wraps a raw X25519 public key after checking that envelopes can be sealed to it: a key
+    /// of small order (which would make every shared secret all zeros) is refused. Use this for
+    /// keys that arrive from outside, such as those on a contact card.
+    /// - Throws: ``CryptoError/invalidKeyLength(expected:actual:)`` or ``CryptoError/invalidPublicKey``.
+    public init(validating rawRepresentation: [UInt8]) throws(CryptoError) {
+        try self.init(rawRepresentation: rawRepresentation)
+        Sodium.ensureInitialized()
+        // Any clamped scalar is a multiple of the cofactor 8, so the product is the identity
+        // (all zeros, which crypto_scalarmult reports as -1) exactly when the key has small order.
+        let scalar = [UInt8](repeating: 0x5a, count: 32)
+        var product = [UInt8](repeating: 0, count: 32)
+        guard crypto_scalarmult(&product, scalar, rawRepresentation) == 0 else { throw .invalidPublicKey }
+        secureWipe(&product)
+    }
+
     init(trusted raw: [UInt8]) {
         self.rawRepresentation = raw
     }

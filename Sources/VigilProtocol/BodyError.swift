@@ -16,6 +16,28 @@ public enum BodyError: Error, Hashable, Sendable {
     case invalidValue(field: String)
 }
 
+extension BodyError {
+    /// A stable identifier, as used by Protocol/bodies.md and the test vectors.
+    public var code: String {
+        switch self {
+        case .truncated: return "truncated"
+        case .trailingBytes: return "trailing_bytes"
+        case .reservedBitsSet: return "reserved_bits"
+        case .fieldTooLong: return "field_too_long"
+        case .invalidText: return "invalid_text"
+        case .invalidValue: return "invalid_value"
+        }
+    }
+
+    /// The field concerned, by its name in Protocol/bodies.md, if the error names one.
+    public var field: String? {
+        switch self {
+        case .truncated, .trailingBytes, .reservedBitsSet: return nil
+        case .fieldTooLong(let field, _), .invalidText(let field), .invalidValue(let field): return field
+        }
+    }
+}
+
 extension BodyError: CustomStringConvertible {
     public var description: String {
         switch self {

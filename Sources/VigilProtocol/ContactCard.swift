@@ -114,7 +114,8 @@ public struct ContactCard: Hashable, Sendable {
         }
         guard bytes[0] == Self.version else { throw .unsupportedVersion(bytes[0]) }
 
-        var reader = ByteReader(body, range: 3..<body.count)
+        // A body shorter than its version and length fields reads as empty: `length` below.
+        var reader = ByteReader(body, range: min(3, body.count)..<body.count)
         do {
             self.createdAt = Timestamp(secondsSince1970: try reader.readUInt64())
             let signingKey: SigningPublicKey
@@ -123,7 +124,12 @@ public struct ContactCard: Hashable, Sendable {
             } catch is CryptoError {
                 throw CardError.invalidField("signing key")
             }
-            let encryptionKey = try EncryptionPublicKey(rawRepresentation: try reader.readBytes(EncryptionPublicKey.byteCount))
+            let encryptionKey: EncryptionPublicKey
+            do {
+                encryptionKey = try EncryptionPublicKey(validating: try reader.readBytes(EncryptionPublicKey.byteCount))
+            } catch is CryptoError {
+                throw CardError.invalidField("encryption key")
+            }
             self.identity = PublicIdentity(signingKey: signingKey, encryptionKey: encryptionKey)
 
             let nameBytes = try reader.readBytes(Int(try reader.readUInt8()))

@@ -24,6 +24,8 @@ public enum MessageBody: Hashable, Sendable {
     }
 
     /// The body's bytes.
+    ///
+    /// An ``unknown(kind:payload:)`` body whose kind is in fact known must decode as that kind.
     /// - Throws: ``BodyError`` when a field breaks its limits.
     public func encoded() throws(BodyError) -> [UInt8] {
         var writer = ByteWriter()
@@ -34,7 +36,10 @@ public enum MessageBody: Hashable, Sendable {
         case .acknowledgement(let body): try body.encode(into: &writer)
         case .missedCheckIn(let body): try body.encode(into: &writer)
         case .allClear(let body): try body.encode(into: &writer)
-        case .unknown(_, let payload): writer.write(payload)
+        case .unknown(let kind, let payload):
+            // A known kind travels only in its checked form, never as raw bytes.
+            if MessageKind.known.contains(kind) { _ = try MessageBody.decode(kind: kind, from: payload) }
+            writer.write(payload)
         }
         return writer.bytes
     }

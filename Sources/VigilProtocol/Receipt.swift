@@ -12,9 +12,9 @@ public struct Receipt: Hashable, Sendable {
     }
 
     func encode(into writer: inout ByteWriter) throws(BodyError) {
-        guard !messageIDs.isEmpty else { throw .invalidValue(field: "message IDs") }
+        guard !messageIDs.isEmpty else { throw .invalidValue(field: "message_ids") }
         guard messageIDs.count <= Self.maxMessageIDs else {
-            throw .fieldTooLong(field: "message IDs", limit: Self.maxMessageIDs)
+            throw .fieldTooLong(field: "message_ids", limit: Self.maxMessageIDs)
         }
         writer.write(UInt16(messageIDs.count))
         for id in messageIDs { writer.write(id.bytes) }
@@ -22,9 +22,9 @@ public struct Receipt: Hashable, Sendable {
 
     init(from reader: inout ByteReader) throws {
         let count = Int(try reader.readUInt16())
-        guard count >= 1 else { throw BodyError.invalidValue(field: "message IDs") }
+        guard count >= 1 else { throw BodyError.invalidValue(field: "message_ids") }
         guard count <= Self.maxMessageIDs else {
-            throw BodyError.fieldTooLong(field: "message IDs", limit: Self.maxMessageIDs)
+            throw BodyError.fieldTooLong(field: "message_ids", limit: Self.maxMessageIDs)
         }
         var ids: [MessageID] = []
         ids.reserveCapacity(count)

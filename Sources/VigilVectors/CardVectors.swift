@@ -288,6 +288,12 @@ private func addInvalidFieldCards(to v: inout CardVectors) {
         fields: fields { $0.signingKey = BadSigningKeys.mixedOrder(from: Party.alice.signingPublicKey) },
         field: "signing key")
 
+    v.addInvalidFields(
+        "encryption key of small order (zero)", "The X25519 point 0: every shared secret would be zero.",
+        fields: fields { $0.encryptionKey = [UInt8](repeating: 0, count: 32) }, field: "encryption key")
+    v.addInvalidFields(
+        "encryption key of small order (one)", "u = 1, a point of small order.",
+        fields: fields { $0.encryptionKey = [1] + [UInt8](repeating: 0, count: 31) }, field: "encryption key")
     v.addInvalidFields("empty display name", "", fields: fields { $0.name = [] }, field: "display name")
     v.addInvalidFields(
         "display name with a line feed", "Names are single-line: no LF.", fields: fields { $0.name = Array("Ali\nce".utf8) },

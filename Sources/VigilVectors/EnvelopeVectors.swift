@@ -160,18 +160,7 @@ struct BodyErrorName: Equatable {
     }
 
     init(_ error: BodyError) {
-        switch error {
-        case .truncated: self.init("truncated")
-        case .trailingBytes: self.init("trailing_bytes")
-        case .reservedBitsSet: self.init("reserved_bits")
-        case .fieldTooLong(let field, _): self.init("field_too_long", Self.specName(field))
-        case .invalidText(let field): self.init("invalid_text", Self.specName(field))
-        case .invalidValue(let field): self.init("invalid_value", Self.specName(field))
-        }
-    }
-
-    private static func specName(_ field: String) -> String {
-        field == "message IDs" ? "message_ids" : field
+        self.init(error.code, error.field)
     }
 }
 

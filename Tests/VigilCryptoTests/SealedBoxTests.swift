@@ -205,3 +205,36 @@ struct SealedBoxTests {
         #expect(String(reflecting: pair).contains(Vectors.rfc7748AlicePublic))
     }
 }
+
+@Suite("Validating X25519 public keys from outside")
+struct EncryptionKeyValidationTests {
+    // The X25519 points of small order, as u-coordinates (little-endian): 0, 1, and the
+    // points of order 8 (the list libsodium itself blocks).
+    static let smallOrderKeys: [[UInt8]] = [
+        [UInt8](repeating: 0, count: 32),
+        [1] + [UInt8](repeating: 0, count: 31),
+        [0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+         0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00],
+        [0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
+         0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57],
+    ]
+
+    @Test("A key of small order is refused", arguments: smallOrderKeys)
+    func smallOrderKeyIsRefused(_ raw: [UInt8]) {
+        #expect(throws: CryptoError.invalidPublicKey) { try EncryptionPublicKey(validating: raw) }
+    }
+
+    @Test("A freshly generated key passes validation unchanged")
+    func generatedKeyPasses() throws {
+        let key = EncryptionKeyPair().publicKey
+        let validated = try EncryptionPublicKey(validating: key.rawRepresentation)
+        #expect(validated == key)
+    }
+
+    @Test("Validation still checks the length first")
+    func validationChecksLength() {
+        #expect(throws: CryptoError.invalidKeyLength(expected: 32, actual: 31)) {
+            try EncryptionPublicKey(validating: [UInt8](repeating: 9, count: 31))
+        }
+    }
+}

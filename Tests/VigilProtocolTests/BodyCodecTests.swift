@@ -208,8 +208,8 @@ private let textFieldPrefixes: [(kind: MessageKind, field: String, prefix: [UInt
 
     @Test("A receipt of zero IDs is an invalid value, encoding or decoding")
     func aReceiptOfZeroIDsIsInvalidValueBothWays() {
-        #expect(throws: BodyError.invalidValue(field: "message IDs")) { try MessageBody.decode(kind: .receipt, from: [0, 0]) }
-        #expect(throws: BodyError.invalidValue(field: "message IDs")) { try MessageBody.receipt(Receipt(messageIDs: [])).encoded() }
+        #expect(throws: BodyError.invalidValue(field: "message_ids")) { try MessageBody.decode(kind: .receipt, from: [0, 0]) }
+        #expect(throws: BodyError.invalidValue(field: "message_ids")) { try MessageBody.receipt(Receipt(messageIDs: [])).encoded() }
     }
 
     @Test("A receipt takes 256 IDs and refuses 257, encoding or decoding")
@@ -220,8 +220,8 @@ private let textFieldPrefixes: [(kind: MessageKind, field: String, prefix: [UInt
         #expect(try MessageBody.decode(kind: .receipt, from: bytes) == most)
 
         let tooMany = be(UInt16(257)) + [UInt8](repeating: 0, count: 257 * 16)
-        #expect(throws: BodyError.fieldTooLong(field: "message IDs", limit: 256)) { try MessageBody.decode(kind: .receipt, from: tooMany) }
-        #expect(throws: BodyError.fieldTooLong(field: "message IDs", limit: 256)) {
+        #expect(throws: BodyError.fieldTooLong(field: "message_ids", limit: 256)) { try MessageBody.decode(kind: .receipt, from: tooMany) }
+        #expect(throws: BodyError.fieldTooLong(field: "message_ids", limit: 256)) {
             try MessageBody.receipt(Receipt(messageIDs: Fixture.messageIDs(257))).encoded()
         }
     }
@@ -265,5 +265,24 @@ private let textFieldPrefixes: [(kind: MessageKind, field: String, prefix: [UInt
         #expect(BodyError.invalidText(field: "message").description == "message is not valid text")
         #expect(BodyError.invalidValue(field: "status").description == "status is out of range")
         #expect(BodyError.truncated.description == "the body ends too early")
+    }
+}
+
+@Suite("Bodies of known kinds sent as raw bytes")
+struct RawKnownKindTests {
+    @Test("A known kind carried as raw bytes must still be a valid body of that kind")
+    func knownKindAsUnknownIsChecked() throws {
+        let garbage: [UInt8] = [9, 9, 9]
+        #expect(throws: BodyError.invalidValue(field: "status")) {
+            try MessageBody.unknown(kind: .checkIn, payload: garbage).encoded()
+        }
+        let valid = try MessageBody.checkIn(CheckIn(status: .ok)).encoded()
+        #expect(try MessageBody.unknown(kind: .checkIn, payload: valid).encoded() == valid)
+    }
+
+    @Test("A truly unknown kind is carried as it is")
+    func unknownKindPassesThrough() throws {
+        let payload: [UInt8] = [1, 2, 3]
+        #expect(try MessageBody.unknown(kind: MessageKind(rawValue: 0x7f), payload: payload).encoded() == payload)
     }
 }

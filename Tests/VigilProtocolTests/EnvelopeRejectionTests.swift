@@ -211,12 +211,12 @@ private func validEnvelope() throws -> [UInt8] {
         (.panic, [0x80, 0, 0], .reservedBitsSet),
         (.missedCheckIn, [0x02] + be(UInt64(1)) + [0, 0], .reservedBitsSet),
         (.checkIn, [0, 0] + be(UInt16(1025)), .fieldTooLong(field: "note", limit: 1024)),
-        (.receipt, be(UInt16(257)), .fieldTooLong(field: "message IDs", limit: 256)),
+        (.receipt, be(UInt16(257)), .fieldTooLong(field: "message_ids", limit: 256)),
         (.allClear, [0, 1, 0x00], .invalidText(field: "message")),
         (.acknowledgement, Fixture.messageID.bytes + [0, 2, 0xC0, 0xAF], .invalidText(field: "note")),
         (.checkIn, [3, 0, 0, 0], .invalidValue(field: "status")),
         (.panic, [1, 0, 0] + be(Int32(900_000_001)) + be(Int32(0)), .invalidValue(field: "location")),
-        (.receipt, [0, 0], .invalidValue(field: "message IDs")),
+        (.receipt, [0, 0], .invalidValue(field: "message_ids")),
     ]
 
     @Test("A signed message with a malformed body is refused with the body's error", arguments: invalidBodies)
@@ -256,7 +256,7 @@ private func validEnvelope() throws -> [UInt8] {
     @Test("Sealing a receipt of 0 or 257 IDs is refused as an invalid body", arguments: [0, 257])
     func sealingAReceiptWithTooFewOrTooManyIDsIsRefusedAsInvalidBody(_ count: Int) {
         let expected: BodyError = count == 0
-            ? .invalidValue(field: "message IDs") : .fieldTooLong(field: "message IDs", limit: 256)
+            ? .invalidValue(field: "message_ids") : .fieldTooLong(field: "message_ids", limit: 256)
         #expect(throws: EnvelopeError.invalidBody(kind: .receipt, expected)) {
             try Envelope.seal(
                 .receipt(Receipt(messageIDs: Fixture.messageIDs(count))), from: Fixture.alice,

@@ -293,15 +293,7 @@ enum ProtocolVectors {
 
     /// The spec's name for a body error and the field it names.
     static func vectorNames(_ error: BodyError) -> (error: String, field: String?) {
-        func field(_ name: String) -> String { name == "message IDs" ? "message_ids" : name }
-        switch error {
-        case .truncated: return ("truncated", nil)
-        case .trailingBytes: return ("trailing_bytes", nil)
-        case .reservedBitsSet: return ("reserved_bits", nil)
-        case .fieldTooLong(let name, _): return ("field_too_long", field(name))
-        case .invalidText(let name): return ("invalid_text", field(name))
-        case .invalidValue(let name): return ("invalid_value", field(name))
-        }
+        (error.code, error.field)
     }
 }
 
