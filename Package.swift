@@ -56,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "VigilStorage",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "VigilCrypto"],
             swiftSettings: strictSwift
         ),
         .target(
