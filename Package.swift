@@ -11,6 +11,8 @@
 //   VigilRelayAPI  the relay's wire API: request signing, JSON shapes, error codes (pure)
 //   VigilRelay     the relay server on SwiftNIO; `vigil-relay` only parses options and starts it
 //   VigilClient    what clients share: the relay client (URLSession)
+//   VigilApp       the client application: keystore, encrypted state, contacts, outbox, inbox, watch
+//   VigilCLI       `vigil`: parses arguments, prints what VigilApp reports
 import PackageDescription
 
 let strictSwift: [SwiftSetting] = [
@@ -22,11 +24,14 @@ let package = Package(
     name: "Vigil",
     products: [
         .executable(name: "vigil-relay", targets: ["VigilRelayServer"]),
+        .executable(name: "vigil", targets: ["VigilCLI"]),
+        .library(name: "VigilApp", targets: ["VigilApp"]),
         .library(name: "VigilCrypto", targets: ["VigilCrypto"]),
         .library(name: "VigilProtocol", targets: ["VigilProtocol"]),
         .executable(name: "vigil-demo", targets: ["VigilDemo"]),
         .executable(name: "vigil-vectors", targets: ["VigilVectors"]),
         .executable(name: "vigil-bench", targets: ["VigilBench"]),
+        .executable(name: "vigil-relay-bench", targets: ["VigilRelayBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -89,6 +94,19 @@ let package = Package(
             dependencies: ["VigilRelayAPI", "VigilProtocol", "VigilCrypto"],
             swiftSettings: strictSwift
         ),
+        .target(
+            name: "VigilApp",
+            dependencies: ["VigilClient", "VigilRelayAPI", "VigilProtocol", "VigilCrypto"],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "VigilCLI",
+            dependencies: [
+                "VigilApp", "VigilClient", "VigilProtocol", "VigilCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "VigilDemo",
             dependencies: ["VigilProtocol", "VigilCrypto"],
@@ -107,6 +125,18 @@ let package = Package(
         .executableTarget(
             name: "VigilBench",
             dependencies: ["VigilProtocol", "VigilCrypto", "CVigilBaseline"],
+            swiftSettings: strictSwift
+        ),
+        // The relay load generator (Tools/relay-bench.sh): closed-loop HTTP/1.1 on SwiftNIO.
+        .executableTarget(
+            name: "VigilRelayBench",
+            dependencies: [
+                "VigilRelayAPI", "VigilCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -130,7 +160,15 @@ let package = Package(
                 "VigilRelay", "VigilClient", "VigilRelayAPI", "VigilStorage", "VigilCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSwift
+        ),
+        // The client library's unit tests, and a few tests that run the built `vigil` against a
+        // real `vigil-relay` process (both binaries sit next to the test bundle).
+        .testTarget(
+            name: "VigilAppTests",
+            dependencies: ["VigilApp", "VigilClient", "VigilRelayAPI", "VigilProtocol", "VigilCrypto"],
             swiftSettings: strictSwift
         ),
     ]

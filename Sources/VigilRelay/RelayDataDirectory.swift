@@ -1,0 +1,56 @@
+internal import Foundation
+public import VigilStorage
+
+/// The relay's data directory: created private (0700) when missing; holds `relay.sqlite`.
+public struct RelayDataDirectory: Sendable {
+    /// The directory's path.
+    public let path: String
+
+    /// The database file inside it.
+    public var databasePath: String {
+        (path as NSString).appendingPathComponent("relay.sqlite")
+    }
+
+    /// Creates the directory (mode 0700, with missing parents) or checks an existing one is a
+    /// writable directory.
+    public static func prepare(_ path: String) throws(RelayStartupError) -> RelayDataDirectory {
+        guard !path.isEmpty else {
+            throw .dataDirectoryUnusable(path: path, reason: "the path is empty")
+        }
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw .dataDirectoryUnusable(path: path, reason: "it exists and is not a directory")
+            }
+        } else {
+            do {
+                try manager.createDirectory(
+                    atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw .dataDirectoryUnusable(path: path, reason: "it cannot be created (check the parent's permissions)")
+            }
+        }
+        guard manager.isWritableFile(atPath: path), manager.isExecutableFile(atPath: path) else {
+            throw .dataDirectoryUnusable(path: path, reason: "it is not writable by this user")
+        }
+        return RelayDataDirectory(path: path)
+    }
+
+    /// Whether group or others may read or enter the directory (the operator should fix that).
+    public var isAccessibleToOthers: Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = attributes[.posixPermissions] as? NSNumber
+        else { return false }
+        return mode.intValue & 0o077 != 0
+    }
+
+    /// Opens (or creates) the SQLite store in this directory.
+    public func openStore() throws(RelayStartupError) -> any RelayStore {
+        do {
+            return try SQLiteRelayStore(path: databasePath)
+        } catch {
+            throw .databaseUnavailable(path: databasePath, reason: "\(error)")
+        }
+    }
+}
