@@ -4,7 +4,10 @@
 /// that could make one message look like another on a screen: C0 controls other than tab and
 /// line feed, DEL, C1 controls, and the bidirectional embedding, override and isolate
 /// characters. Single-line fields (names) also refuse tab and line feed.
-enum TextRules {
+///
+/// Applications use ``isValid(_:maxBytes:singleLine:)`` to check what people type (names,
+/// aliases) by the same rules before anything is sealed or signed.
+public enum TextRules {
     enum Violation: Error {
         case tooLong
         case invalid
@@ -30,7 +33,14 @@ enum TextRules {
         return bytes
     }
 
-    static func isAllowed(_ scalar: Unicode.Scalar, singleLine: Bool) -> Bool {
+    /// Whether `text` is 1 to `maxBytes` UTF-8 bytes and every character is allowed.
+    public static func isValid(_ text: String, maxBytes: Int, singleLine: Bool) -> Bool {
+        let count = text.utf8.count
+        return count >= 1 && count <= maxBytes && text.unicodeScalars.allSatisfy { isAllowed($0, singleLine: singleLine) }
+    }
+
+    /// Whether one character may appear in a text field (`singleLine`: also no tab or line feed).
+    public static func isAllowed(_ scalar: Unicode.Scalar, singleLine: Bool) -> Bool {
         switch scalar.value {
         case 0x09, 0x0A: return !singleLine
         case 0x00...0x1F, 0x7F, 0x80...0x9F: return false

@@ -1,0 +1,327 @@
+import Foundation
+import VigilProtocol
+
+/// Reports as text for people, possibly under stress: the important word first, contacts who
+/// are not verified always marked `(unverified)`, senders who are not contacts always
+/// `UNKNOWN SENDER`, and the next step spelled out. Never prints a secret.
+public enum HumanText {
+    // MARK: Pieces
+
+    /// A time in the local time zone, e.g. `2026-11-25 09:10 CET`.
+    public static func time(_ seconds: UInt64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
+    /// A span such as `2 h 5 min` or `40 s`.
+    public static func span(_ seconds: UInt64) -> String {
+        if seconds < 60 { return "\(seconds) s" }
+        let minutes = seconds / 60
+        if minutes < 60 { return "\(minutes) min" }
+        let hours = minutes / 60
+        if hours < 48 { return minutes % 60 == 0 ? "\(hours) h" : "\(hours) h \(minutes % 60) min" }
+        return "\(hours / 24) days"
+    }
+
+    /// `alias`, or `alias (unverified)`.
+    public static func name(_ alias: String, verified: Bool) -> String {
+        verified ? alias : "\(alias) (unverified)"
+    }
+
+    /// How a sender is named: a contact's alias (marked when unverified) or UNKNOWN SENDER.
+    public static func sender(_ sender: SenderView) -> String {
+        guard sender.known, let alias = sender.alias else { return "UNKNOWN SENDER (\(sender.fingerprint)) — not one of your contacts" }
+        return name(alias, verified: sender.verified)
+    }
+
+    /// The first 12 hex digits of a message ID: enough to refer to it (`vigil ack`).
+    public static func shortID(_ id: String) -> String { String(id.prefix(12)) }
+
+    private static func indent(_ text: String, by prefix: String = "    ") -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { prefix + $0 }.joined(separator: "\n")
+    }
+
+    private static func mapLink(_ location: LocationView) -> String {
+        "https://www.openstreetmap.org/?mlat=\(location.latitude)&mlon=\(location.longitude)#map=16/\(location.latitude)/\(location.longitude)"
+    }
+
+    // MARK: Identity and contacts
+
+    /// Your card, name and fingerprint, with what to do with the card.
+    public static func card(_ view: CardView) -> String {
+        var lines = ["Your name:        \(view.name)", "Your fingerprint: \(view.fingerprint)"]
+        if let card = view.card {
+            lines += [
+                "", "Your contact card (send it to your trusted contacts; they add it with `vigil contacts add CARD`):", "",
+                card, "",
+                "Relays: " + view.relays.joined(separator: ", "),
+            ]
+        } else {
+            lines += ["", "You have no relay yet, so there is no card to share: add one with `vigil relays add URL`."]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What `init` did, and the next steps.
+    public static func initReport(_ report: InitReport) -> String {
+        var lines = ["Vigil is set up in \(report.home)."]
+        lines.append(
+            report.passphraseProtected
+                ? "Your keys are encrypted with your passphrase. Without it nobody (not even you) can open them: do not forget it."
+                : "WARNING: your keys are NOT protected by a passphrase: whoever copies \(report.home) can read them.")
+        for failure in report.failedRelays {
+            lines.append("Could not create a mailbox on \(failure.relay): \(failure.error). Add it later with `vigil relays add \(failure.relay)`.")
+        }
+        lines += ["", card(report.card)]
+        lines += ["", "Next: add your contacts' cards (`vigil contacts add CARD --alias NAME`), then compare safety numbers (`vigil contacts verify NAME`)."]
+        return lines.joined(separator: "\n")
+    }
+
+    /// What `contacts add` did; the safety number while the contact is unverified.
+    public static func addContact(_ report: AddContactReport) -> String {
+        let contact = report.contact
+        var lines: [String]
+        switch report.change {
+        case "added": lines = ["Added \(name(contact.alias, verified: contact.verified)): \(contact.name), fingerprint \(contact.fingerprint)."]
+        case "updated": lines = ["Updated the card of \(name(contact.alias, verified: contact.verified)); relays now: \(contact.relays.joined(separator: ", "))."]
+        default: lines = ["\(name(contact.alias, verified: contact.verified)) is already a contact with this card; nothing changed."]
+        }
+        if report.verificationReset {
+            lines.append("WARNING: the keys on this card differ from the ones you verified: \(contact.alias) is unverified again.")
+        }
+        if !contact.verified {
+            lines.append("Safety number: \(report.safetyNumber)")
+            lines.append("Before you rely on \(contact.alias), compare this number with them in person or by a call you trust, then run `vigil contacts verify \(contact.alias)`.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One entry per contact, unverified ones marked, overdue ones flagged.
+    public static func contactList(_ contacts: [ContactView]) -> String {
+        guard !contacts.isEmpty else { return "No contacts yet. Add one with `vigil contacts add CARD --alias NAME`." }
+        return contacts.map { contact in
+            var line = "\(name(contact.alias, verified: contact.verified)) — \(contact.name), fingerprint \(contact.fingerprint)"
+            if let last = contact.lastCheckIn {
+                line += "\n    last check-in \(time(last.at)) (\(statusPhrase(last.status)))"
+                if let due = last.nextDueAt { line += ", next due \(time(due))" }
+            }
+            if contact.overdue { line += "\n    OVERDUE: their check-in is late" }
+            return line
+        }.joined(separator: "\n")
+    }
+
+    /// Everything about one contact, the safety number included.
+    public static func contactDetail(_ contact: ContactView) -> String {
+        var lines = [
+            "\(name(contact.alias, verified: contact.verified))",
+            "  name on card:  \(contact.name)",
+            "  fingerprint:   \(contact.fingerprint)",
+            "  verified:      \(contact.verified ? "yes" : "NO — compare the safety number, then `vigil contacts verify \(contact.alias)`")",
+            "  relays:        \(contact.relays.joined(separator: ", "))",
+            "  added:         \(time(contact.addedAt))",
+        ]
+        if let number = contact.safetyNumber { lines.append("  safety number: \(number)") }
+        if let last = contact.lastCheckIn {
+            var line = "  last check-in: \(time(last.at)), \(statusPhrase(last.status))"
+            if let due = last.nextDueAt { line += ", next due \(time(due))" }
+            lines.append(line)
+        }
+        if contact.overdue { lines.append("  OVERDUE: their announced check-in did not come") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What to compare before verifying.
+    public static func safetyNumberPrompt(_ contact: ContactView) -> String {
+        """
+        Safety number with \(contact.alias) (\(contact.name)):
+
+            \(contact.safetyNumber ?? "?")
+
+        Ask \(contact.alias) to run `vigil contacts show` for you and read their number aloud, in person or on a call where you recognise their voice. \
+        Confirm only if every digit matches; if it does not, someone may be impersonating them: do not confirm.
+        """
+    }
+
+    /// One line per own mailbox.
+    public static func relayList(_ relays: [RelayView]) -> String {
+        guard !relays.isEmpty else { return "No relays yet. Add one with `vigil relays add URL`." }
+        return relays.map { "\($0.url)  (mailbox added \(time($0.addedAt)))" }.joined(separator: "\n")
+    }
+
+    /// The settings.
+    public static func config(_ view: ConfigView) -> String {
+        [
+            "name:            \(view.name)",
+            "proxy:           \(view.proxy ?? "none (direct connections)")",
+            "overdue grace:   \(span(view.graceSeconds))",
+            "oldest accepted: \(span(view.maxAgeSeconds))",
+            "clock tolerance: \(span(view.maxFutureSeconds))",
+        ].joined(separator: "\n")
+    }
+
+    // MARK: Sending
+
+    /// What happened to a message just sent.
+    public static func send(_ report: SendReport, what: String) -> String {
+        var lines = [report.allDelivered
+            ? "\(what) delivered to all \(report.recipients.count) contact(s). (id \(shortID(report.messageID)))"
+            : "\(what) NOT yet delivered everywhere — it stays queued and is retried automatically. (id \(shortID(report.messageID)))"]
+        lines += recipients(report)
+        if !report.allDelivered {
+            lines.append("Retry now with `vigil outbox --flush`; `vigil watch` and your next vigil command also retry.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func recipients(_ report: SendReport) -> [String] {
+        report.recipients.map { recipient in
+            let delivered = recipient.deliveries.filter { $0.status == "delivered" }.count
+            let state = recipient.complete ? "delivered" : (recipient.reached ? "delivered (some relays queued)" : "QUEUED")
+            var line = "  \(name(recipient.alias, verified: recipient.verified)): \(state), \(delivered) of \(recipient.deliveries.count) mailbox(es)"
+            for delivery in recipient.deliveries where delivery.status != "delivered" {
+                line += "\n      \(delivery.relay): \(delivery.error ?? "not tried yet")"
+                if let next = delivery.nextAttemptAt { line += " — next try \(time(next))" }
+            }
+            return line
+        }
+    }
+
+    /// The outbox, per message and recipient, with why deliveries wait.
+    public static func outbox(_ report: OutboxReport, flushed: Bool) -> String {
+        var lines: [String] = []
+        if flushed { lines.append("Delivered \(report.deliveredNow) queued envelope(s) now.") }
+        if report.messages.isEmpty {
+            lines.append("The outbox is empty: everything you sent was delivered.")
+        } else {
+            lines.append("\(report.messages.count) message(s) not yet delivered everywhere:")
+            for message in report.messages {
+                lines.append("- \(message.summary) — created \(time(message.createdAt)) (id \(shortID(message.messageID)))")
+                lines += recipients(message).map { "  " + $0 }
+            }
+            if !flushed { lines.append("Retry now with `vigil outbox --flush`.") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: Receiving
+
+    /// One received message: alerts start with `!!`; the sender is named as ``sender(_:)`` says.
+    public static func message(_ view: MessageView) -> String {
+        if view.kind == MessageKind.acknowledgement.name, view.from.known, let summary = view.acknowledgesSummary {
+            // An answer to one of ours: say who acknowledged what, in one line.
+            return "\(sender(view.from)) ACKNOWLEDGED your \(summary) — \(time(view.createdAt))" + (view.note.map { ": \($0)" } ?? "")
+        }
+        var head: String
+        switch view.kind {
+        case MessageKind.panic.name: head = "!! PANIC from \(sender(view.from))"
+        case MessageKind.missedCheckIn.name: head = "!! MISSED CHECK-IN: \(sender(view.from)) did not check in"
+        case MessageKind.checkIn.name:
+            let status = view.status.map(statusPhrase) ?? "?"
+            head = (view.isAlert ? "!! CHECK-IN: " : "Check-in: ") + "\(sender(view.from)) is \(status)"
+        case MessageKind.allClear.name: head = "ALL CLEAR from \(sender(view.from))"
+        case MessageKind.acknowledgement.name: head = "Acknowledgement from \(sender(view.from))"
+        case MessageKind.receipt.name: head = "Receipt from \(sender(view.from))"
+        default: head = "A message of a kind this version of Vigil cannot show (\(view.kind)) from \(sender(view.from)): update Vigil"
+        }
+        var lines = [head + " — sent \(time(view.createdAt))"]
+        if let text = view.message { lines.append(indent(text)) }
+        if let note = view.note { lines.append(indent(note)) }
+        if let location = view.location { lines.append("    location: \(location.text)  \(mapLink(location))") }
+        if let due = view.nextDueAt { lines.append("    next check-in due \(time(due))") }
+        if let due = view.dueAt { lines.append("    was due \(time(due))" + (view.lastCheckInAt.map { ", last check-in \(time($0))" } ?? "")) }
+        if let acknowledged = view.acknowledges {
+            lines.append("    for your message \(shortID(acknowledged))" + (view.acknowledgesSummary.map { " (\($0))" } ?? ""))
+        }
+        if view.relays.count > 1 { lines.append("    arrived through \(view.relays.count) relays") }
+        var footer = "    id \(shortID(view.messageID))"
+        if view.from.known, view.isAlert { footer += " — answer with `vigil ack \(shortID(view.messageID)) \"on my way\"`" }
+        lines.append(footer)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Who acknowledged which of your messages.
+    public static func acknowledgement(_ view: AcknowledgementView) -> String {
+        "\(sender(view.by)) ACKNOWLEDGED your \(view.summary) (sent \(time(view.sentAt)))" + (view.note.map { ": \($0)" } ?? "")
+    }
+
+    /// A contact whose check-in is late.
+    public static func overdue(_ contact: OverdueContact) -> String {
+        "!! OVERDUE: \(name(contact.alias, verified: contact.verified)) has not checked in; it was due \(time(contact.dueAt)) (\(span(contact.overdueSeconds)) ago). Try to reach them."
+    }
+
+    /// Envelopes discarded, by reason.
+    public static func refused(_ counts: [String: Int]) -> String {
+        let total = counts.values.reduce(0, +)
+        let reasons = counts.sorted { $0.key < $1.key }.map { "\($0.value) \(refusalReason($0.key))" }.joined(separator: ", ")
+        return "Discarded \(total) envelope(s) that could not be trusted: \(reasons)."
+    }
+
+    private static func refusalReason(_ code: String) -> String {
+        switch code {
+        case "replay": return "replayed"
+        case "too_old": return "too old"
+        case "future": return "dated in the future"
+        case "sealed_box": return "not for you or damaged"
+        case "signature": return "with an invalid signature"
+        case "recipient": return "addressed to someone else"
+        default: return "malformed (\(code))"
+        }
+    }
+
+    /// What `inbox` found: alerts first, then other messages, overdue contacts, problems.
+    public static func inbox(_ report: InboxReport, all: Bool) -> String {
+        var sections: [String] = []
+        for failure in report.relayErrors {
+            sections.append("Could not read your mailbox on \(failure.relay): \(failure.error)\nMessages there wait for the next try.")
+        }
+        let alerts = report.messages.filter(\.isAlert)
+        let others = report.messages.filter { !$0.isAlert }
+        if report.messages.isEmpty {
+            sections.append(all ? "No messages stored." : "No new messages.")
+        } else {
+            sections += alerts.map(message) + others.map(message)
+        }
+        if all && !report.sent.isEmpty {
+            var lines = ["Sent recently:"]
+            for sent in report.sent.suffix(20) {
+                var line = "- \(sent.summary) — \(time(sent.createdAt)) (id \(shortID(sent.messageID)))"
+                if !sent.receivedBy.isEmpty { line += "\n    received by: " + sent.receivedBy.joined(separator: ", ") }
+                for ack in sent.acknowledgements {
+                    line += "\n    acknowledged by \(sender(ack.by))" + (ack.note.map { ": \($0)" } ?? "")
+                }
+                lines.append(line)
+            }
+            sections.append(lines.joined(separator: "\n"))
+        }
+        if !report.overdue.isEmpty { sections.append(report.overdue.map(overdue).joined(separator: "\n")) }
+        if !report.refused.isEmpty { sections.append(refused(report.refused)) }
+        if report.queued > 0 {
+            sections.append("\(report.queued) message(s) you sent are still queued: `vigil outbox` shows them.")
+        }
+        return sections.joined(separator: "\n\n")
+    }
+
+    /// One line (or block) per `watch` event.
+    public static func watchEvent(_ event: WatchEvent) -> String {
+        switch event {
+        case .started(let relays): return "Watching \(relays.count) mailbox(es) (\(relays.joined(separator: ", "))). Stop with Ctrl-C."
+        case .message(let view): return message(view)
+        case .acknowledgement(let view): return acknowledgement(view)
+        case .overdue(let contact): return overdue(contact)
+        case .refused(let counts): return refused(counts)
+        case .relayProblem(let failure): return "Cannot reach \(failure.relay): \(failure.error) — retrying."
+        case .relayRecovered(let relay): return "\(relay) answers again."
+        case .delivery(let report):
+            return report.allDelivered
+                ? "Queued \(report.summary) (id \(shortID(report.messageID))) is now delivered everywhere."
+                : "Retried \(report.summary) (id \(shortID(report.messageID))): still queued for some mailboxes."
+        case .hookFailed(let error): return "Alert command: \(error)"
+        }
+    }
+
+    private static func statusPhrase(_ status: String) -> String {
+        CheckInStatus(rawValue: status)?.phrase ?? status
+    }
+}

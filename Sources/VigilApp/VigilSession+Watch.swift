@@ -1,0 +1,201 @@
+import Foundation
+import VigilProtocol
+
+/// How `watch` runs.
+public struct WatchOptions: Sendable {
+    /// A shell command run for every alert, with the alert as JSON on its standard input.
+    public var alertCommand: String?
+    /// Stop after this many seconds (real time); nil: until cancelled.
+    public var duration: UInt64?
+    /// Seconds between outbox retries and overdue checks.
+    public var tickSeconds: UInt64
+
+    /// Options; `tickSeconds` is at least 1.
+    public init(alertCommand: String? = nil, duration: UInt64? = nil, tickSeconds: UInt64 = 5) {
+        self.alertCommand = alertCommand
+        self.duration = duration
+        self.tickSeconds = max(1, tickSeconds)
+    }
+}
+
+/// Something `watch` reports as it happens.
+public enum WatchEvent: Sendable, Encodable {
+    /// Watching started on these relays.
+    case started(relays: [String])
+    /// A message arrived (shown once, however many relays carried it).
+    case message(MessageView)
+    /// A contact acknowledged one of this person's messages.
+    case acknowledgement(AcknowledgementView)
+    /// A contact's announced check-in did not come (reported once per due time).
+    case overdue(OverdueContact)
+    /// Blobs were refused, by reason.
+    case refused([String: Int])
+    /// A relay could not be read (reported once until it recovers).
+    case relayProblem(RelayFailure)
+    /// A relay that failed answers again.
+    case relayRecovered(String)
+    /// A queued message was retried.
+    case delivery(SendReport)
+    /// The alert command failed.
+    case hookFailed(String)
+
+    /// The JSON document handed to the alert command, for the events that are alerts: panics,
+    /// missed check-ins, check-ins that are not ok, all-clears, and overdue contacts.
+    public var alertJSON: [UInt8]? {
+        struct Alert: Encodable {
+            var type: String
+            var message: MessageView?
+            var overdue: OverdueContact?
+        }
+        let alert: Alert
+        switch self {
+        case .message(let view) where view.isAlert || view.kind == MessageKind.allClear.name:
+            alert = Alert(type: view.kind, message: view)
+        case .overdue(let overdue):
+            alert = Alert(type: "overdue", overdue: overdue)
+        default:
+            return nil
+        }
+        return (try? JSONOutput.encode(alert)).map { $0 + [0x0A] }
+    }
+
+    private enum CodingKeys: String, CodingKey { case event, relays, message, acknowledgement, overdue, refused, relay, error, delivery }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .started(let relays):
+            try container.encode("started", forKey: .event)
+            try container.encode(relays, forKey: .relays)
+        case .message(let view):
+            try container.encode("message", forKey: .event)
+            try container.encode(view, forKey: .message)
+        case .acknowledgement(let view):
+            try container.encode("acknowledgement", forKey: .event)
+            try container.encode(view, forKey: .acknowledgement)
+        case .overdue(let overdue):
+            try container.encode("overdue", forKey: .event)
+            try container.encode(overdue, forKey: .overdue)
+        case .refused(let counts):
+            try container.encode("refused", forKey: .event)
+            try container.encode(counts, forKey: .refused)
+        case .relayProblem(let failure):
+            try container.encode("relay_problem", forKey: .event)
+            try container.encode(failure.relay, forKey: .relay)
+            try container.encode(failure.error, forKey: .error)
+        case .relayRecovered(let relay):
+            try container.encode("relay_recovered", forKey: .event)
+            try container.encode(relay, forKey: .relay)
+        case .delivery(let report):
+            try container.encode("delivery", forKey: .event)
+            try container.encode(report, forKey: .delivery)
+        case .hookFailed(let error):
+            try container.encode("hook_failed", forKey: .event)
+            try container.encode(error, forKey: .error)
+        }
+    }
+}
+
+extension VigilSession {
+    /// Long-polls every mailbox, reports messages as they arrive, retries the outbox, and
+    /// reports contacts whose check-in is overdue; runs the alert command for alerts.
+    ///
+    /// Events are delivered to `onEvent` one at a time, in order; the alert command runs after
+    /// its event was reported, one at a time. Returns when `options.duration` has passed or the
+    /// task is cancelled.
+    public func watch(_ options: WatchOptions, onEvent: @escaping @Sendable (WatchEvent) async -> Void) async throws(VigilError) {
+        let state = try state()
+        guard !state.relays.isEmpty else {
+            throw .usage("you have no relay to watch: add one with `vigil relays add URL`")
+        }
+        let hook = options.alertCommand.map { AlertHook(command: $0) }
+        let (events, emitter) = AsyncStream<WatchEvent>.makeStream()
+        emitter.yield(.started(relays: state.relays.map(\.url)))
+        await withTaskGroup(of: Void.self) { outer in
+            outer.addTask {
+                for await event in events {
+                    await onEvent(event)
+                    if let hook, let json = event.alertJSON, let failure = await hook.run(json) {
+                        await onEvent(.hookFailed(failure))
+                    }
+                }
+            }
+            await withTaskGroup(of: Bool.self) { producers in
+                for url in state.relays.map(\.url) {
+                    producers.addTask {
+                        await self.poll(url, emit: { emitter.yield($0) })
+                        return false
+                    }
+                }
+                producers.addTask {
+                    await self.tick(every: options.tickSeconds, emit: { emitter.yield($0) })
+                    return false
+                }
+                if let duration = options.duration {
+                    producers.addTask {
+                        try? await Task.sleep(for: .seconds(duration))
+                        return true
+                    }
+                    while let finished = await producers.next() {
+                        if finished { break }
+                    }
+                    producers.cancelAll()
+                }
+            }
+            emitter.finish()
+        }
+    }
+
+    /// Long-polls one mailbox until cancelled, backing off while the relay fails.
+    private func poll(_ url: String, emit: @Sendable (WatchEvent) -> Void) async {
+        var failures = 0
+        while !Task.isCancelled {
+            // A mailbox removed meanwhile (`relays remove`) is no longer watched.
+            if let state = try? state(), !state.relays.contains(where: { $0.url == url }) { return }
+            let result = await receive(accounts: [url], wait: context.longPollSeconds, markShown: true)
+            if Task.isCancelled { return }
+            if let problem = result.relayErrors.first {
+                failures += 1
+                if failures == 1 { emit(.relayProblem(problem)) }
+                let pause = min(60, 1 << min(failures, 6))
+                try? await Task.sleep(for: .seconds(pause))
+                continue
+            }
+            if failures > 0 {
+                emit(.relayRecovered(url))
+                failures = 0
+            }
+            if let state = try? state() {
+                for entry in result.batch.newEntries {
+                    emit(.message(MessageView(entry, contacts: state.contacts, sent: state.sent)))
+                }
+            }
+            for ack in result.batch.acknowledgements { emit(.acknowledgement(ack)) }
+            if !result.batch.refused.isEmpty { emit(.refused(result.batch.refused)) }
+            if !result.batch.receiptsQueued.isEmpty {
+                _ = try? await deliver(messages: Set(result.batch.receiptsQueued), force: false)
+            }
+        }
+    }
+
+    /// Until cancelled: retries what is due in the outbox and reports newly overdue contacts.
+    private func tick(every seconds: UInt64, emit: @Sendable (WatchEvent) -> Void) async {
+        var reported: Set<String> = []
+        while !Task.isCancelled {
+            if let (reports, _) = try? await deliver(messages: nil, force: false) {
+                for report in reports.values.sorted(by: { $0.createdAt < $1.createdAt }) where report.kind != MessageKind.receipt.name {
+                    emit(.delivery(report))
+                }
+            }
+            if let state = try? state() {
+                let overdue = OverdueDetector.overdue(state.contacts, now: now, graceSeconds: graceSeconds(state))
+                let keys = Set(overdue.map { "\($0.contactKey)/\($0.dueAt)" })
+                for contact in overdue where !reported.contains("\(contact.contactKey)/\(contact.dueAt)") {
+                    emit(.overdue(contact))
+                }
+                reported = keys
+            }
+            try? await Task.sleep(for: .seconds(seconds))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// What one run of `vigil` printed and how it exited.
+struct VigilRun: Sendable, CustomStringConvertible {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// The standard output parsed as one JSON object.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw SupportError("vigil did not print a JSON object: \(stdout.prefix(300))")
+        }
+        return object
+    }
+
+    var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+}
+
+/// Runs the built `vigil` with one `$VIGIL_HOME`, a passphrase in the environment, the cheap
+/// test-only key derivation, and a clean environment (no proxy variables from the caller).
+struct VigilRunner: Sendable {
+    let home: String
+    var passphrase: String? = "correct horse battery staple"
+    /// `VIGIL_NOW`, when the test fixes the clock.
+    var now: UInt64?
+    var extraEnvironment: [String: String] = [:]
+
+    /// Runs `vigil arguments…` to completion (killed after `timeout` seconds).
+    @discardableResult
+    func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> VigilRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuiltProducts.path("vigil"))
+        process.arguments = arguments
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": home, "VIGIL_HOME": home, "VIGIL_KDF": "minimum"]
+        if let passphrase { environment["VIGIL_PASSPHRASE"] = passphrase }
+        if let now { environment["VIGIL_NOW"] = String(now) }
+        environment.merge(extraEnvironment) { $1 }
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        // Drain both pipes concurrently so that a chatty process cannot block on a full pipe.
+        let outBox = LockedBox(Data())
+        let errBox = LockedBox(Data())
+        let group = DispatchGroup()
+        for (handle, box) in [(output.fileHandleForReading, outBox), (errors.fileHandleForReading, errBox)] {
+            group.enter()
+            DispatchQueue.global().async {
+                box.value = handle.readDataToEndOfFile()
+                group.leave()
+            }
+        }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            group.wait()
+            process.waitUntilExit()
+            throw SupportError("vigil \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        return VigilRun(
+            status: process.terminationStatus, stdout: String(decoding: outBox.value, as: UTF8.self),
+            stderr: String(decoding: errBox.value, as: UTF8.self))
+    }
+
+    /// `vigil init` with a name and relays; fails the caller when it does not succeed.
+    func initialize(name: String, relays: [String]) throws -> VigilRun {
+        let result = try run(["init", "--name", name, "--json"] + relays.flatMap { ["--relay", $0] })
+        guard result.status == 0 else { throw SupportError("vigil init failed: \(result)") }
+        return result
+    }
+
+    /// This person's card text.
+    func card() throws -> String {
+        let result = try run(["card", "--json"])
+        guard result.status == 0, let card = try result.json()["card"] as? String else {
+            throw SupportError("vigil card failed: \(result)")
+        }
+        return card
+    }
+}
