@@ -28,6 +28,10 @@ let package = Package(
         .library(name: "VigilApp", targets: ["VigilApp"]),
         .library(name: "VigilCrypto", targets: ["VigilCrypto"]),
         .library(name: "VigilProtocol", targets: ["VigilProtocol"]),
+        // For the fuzzing package in Fuzz/, which depends on this one by path.
+        .library(name: "VigilRelayAPI", targets: ["VigilRelayAPI"]),
+        .library(name: "VigilRelay", targets: ["VigilRelay"]),
+        .library(name: "VigilClient", targets: ["VigilClient"]),
         .executable(name: "vigil-demo", targets: ["VigilDemo"]),
         .executable(name: "vigil-vectors", targets: ["VigilVectors"]),
         .executable(name: "vigil-bench", targets: ["VigilBench"]),
@@ -76,6 +80,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // Only for RequestParsingProbe, the fuzzers' entry point into request parsing.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

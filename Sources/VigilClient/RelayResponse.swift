@@ -1,5 +1,5 @@
 public import Foundation
-import VigilRelayAPI
+public import VigilRelayAPI
 
 /// A relay's answer as received, and its strict interpretation. A pure value: tests feed it
 /// bytes directly.
@@ -89,21 +89,28 @@ public struct RelayResponse: Sendable {
     }
 }
 
-// Checks beyond the JSON shape, so that callers may rely on what they get.
+// Checks beyond the JSON shape, so that callers may rely on what they get. Fuzz/ calls them
+// through the `Fuzzing` SPI.
 extension RelayResponse {
-    func mailboxID() throws(RelayClientError) -> String {
+    /// The new mailbox's ID from a `201`, checked to be well-formed.
+    @_spi(Fuzzing)
+    public func mailboxID() throws(RelayClientError) -> String {
         let id = try decode(CreateMailboxResponse.self, successStatus: 201).mailboxID
         guard MailboxIDs.isWellFormed(id) else { throw .invalidResponse("the new mailbox ID is malformed") }
         return id
     }
 
-    func depositID() throws(RelayClientError) -> Int64 {
+    /// The deposited blob's ID from a `201`, checked to be positive.
+    @_spi(Fuzzing)
+    public func depositID() throws(RelayClientError) -> Int64 {
         let id = try decode(DepositResponse.self, successStatus: 201).id
         guard id > 0 else { throw .invalidResponse("the message ID is not positive") }
         return id
     }
 
-    func fetched(after: Int64, limit: Int) throws(RelayClientError) -> FetchResponse {
+    /// A fetch's `200` answer, checked: at most `limit` non-empty blobs, IDs increasing from `after`.
+    @_spi(Fuzzing)
+    public func fetched(after: Int64, limit: Int) throws(RelayClientError) -> FetchResponse {
         let response = try decode(FetchResponse.self, successStatus: 200)
         guard response.messages.count <= limit else {
             throw .invalidResponse("more messages than the limit asked for")
@@ -119,7 +126,9 @@ extension RelayResponse {
         return response
     }
 
-    func deletedCount(requested: Int) throws(RelayClientError) -> Int {
+    /// How many blobs an acknowledgement deleted, checked to be 0 to `requested`.
+    @_spi(Fuzzing)
+    public func deletedCount(requested: Int) throws(RelayClientError) -> Int {
         let deleted = try decode(AcknowledgeResponse.self, successStatus: 200).deleted
         guard (0...requested).contains(deleted) else {
             throw .invalidResponse("the relay reports deleting \(deleted) of \(requested) messages")
@@ -127,11 +136,15 @@ extension RelayResponse {
         return deleted
     }
 
-    func mailboxDeleted() throws(RelayClientError) -> Bool {
+    /// Whether a mailbox deletion's `200` answer says it was deleted.
+    @_spi(Fuzzing)
+    public func mailboxDeleted() throws(RelayClientError) -> Bool {
         try decode(DeleteMailboxResponse.self, successStatus: 200).deleted
     }
 
-    func health() throws(RelayClientError) -> HealthResponse {
+    /// A health check's `200` answer.
+    @_spi(Fuzzing)
+    public func health() throws(RelayClientError) -> HealthResponse {
         try decode(HealthResponse.self, successStatus: 200)
     }
 }

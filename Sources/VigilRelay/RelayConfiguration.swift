@@ -34,6 +34,9 @@ public struct RelayConfiguration: Sendable {
     public var bodyTimeoutSeconds: Int64 = 30
     /// Seconds an idle keep-alive connection is kept open.
     public var idleTimeoutSeconds: Int64 = 75
+    /// Seconds a client has to read a response (a full fetch is about 2 MB); a client that reads
+    /// slower is cut off, so it cannot pin the response's memory and its connection for longer.
+    public var writeTimeoutSeconds: Int64 = 60
     /// How far a signed request's timestamp may be from the relay's clock, in seconds.
     public var authenticationWindowSeconds: UInt64 = 120
     /// Longest long-poll a fetch may ask for, in seconds.

@@ -234,13 +234,18 @@ final class RelayConnectionHandler: ChannelInboundHandler {
                 Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         }
 
+        // NIO's decoder parses nothing after a CONNECT or an upgrade request (it expects the
+        // connection to switch protocols), and its encoder sends any answer to CONNECT without a
+        // length or a body: close after answering one, so that neither the end of the answer nor
+        // what the client sends next is ambiguous.
+        let switchesProtocols = head.method == .CONNECT || head.headers.contains(name: "upgrade")
         var pending = PendingRequest(
             route: route, mailboxID: (try? matched.get())?.mailboxID, method: method, path: path, query: query,
             timestamp: Self.single(head.headers, RequestAuthentication.timestampHeader),
             nonce: Self.single(head.headers, RequestAuthentication.nonceHeader),
             signature: Self.single(head.headers, RequestAuthentication.signatureHeader),
             expected: length, limit: limit, body: [], early: early,
-            keepAlive: head.isKeepAlive && !isShuttingDown, started: started)
+            keepAlive: head.isKeepAlive && !isShuttingDown && !switchesProtocols, started: started)
         if early == nil {
             pending.body.reserveCapacity(length)
         }
@@ -355,7 +360,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
             metadata: ["route": "\(route.rawValue)", "status": "\(response.status)", "duration": "\(seconds)"])
 
         // A client that does not read its response is cut off (a full fetch is about 2 MB).
-        setTimer(.write, seconds: max(configuration.bodyTimeoutSeconds, 60))
+        setTimer(.write, seconds: configuration.writeTimeoutSeconds)
         written.futureResult.assumeIsolated().whenComplete { result in
             self.responseWritten(success: (try? result.get()) != nil)
         }
@@ -436,7 +441,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     // MARK: - Helpers
 
     /// A Content-Length value: plain decimal digits (the decoder has already refused worse).
-    private static func parseLength(_ text: String) -> Int? {
+    static func parseLength(_ text: String) -> Int? {
         let trimmed = text.trimmingASCIISpaces
         guard (1...18).contains(trimmed.utf8.count), trimmed.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
             return nil
@@ -445,7 +450,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     }
 
     /// A header's value when it appears exactly once.
-    private static func single(_ headers: HTTPHeaders, _ name: String) -> String? {
+    static func single(_ headers: HTTPHeaders, _ name: String) -> String? {
         let values = headers[name]
         return values.count == 1 ? values[0] : nil
     }

@@ -182,6 +182,15 @@ public final class RelayServer: Sendable {
         channel.closeFuture.whenComplete { _ in
             service.connections.remove(channel)
         }
+        let framer = try addHTTPHandlers(to: pipeline, configuration: configuration)
+        try pipeline.addHandler(RelayConnectionHandler(framer: framer, service: service))
+    }
+
+    /// The HTTP/1 codec with ``RequestFramer`` in front of its decoder, as every connection gets
+    /// it (``RequestParsingProbe`` parses through the same handlers). Returns the framer.
+    static func addHTTPHandlers(
+        to pipeline: ChannelPipeline.SynchronousOperations, configuration: RelayConfiguration
+    ) throws -> RequestFramer {
         // The framer enforces the head limit exactly; the decoder's own limits are a backstop
         // (and bound the number of header fields).
         var limits = NIOHTTPDecoderLimitConfiguration()
@@ -197,7 +206,7 @@ public final class RelayServer: Sendable {
             withDecoderLimitConfiguration: limits)
         let framer = RequestFramer(maxHeadBytes: configuration.maxHeaderBytes)
         try pipeline.addHandler(framer, position: .first)
-        try pipeline.addHandler(RelayConnectionHandler(framer: framer, service: service))
+        return framer
     }
 
     private static func describe(_ error: any Error) -> String {

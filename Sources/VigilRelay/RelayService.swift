@@ -163,6 +163,10 @@ final class RelayService: Sendable {
     }
 
     private func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
+        // JSON is UTF-8 (RFC 8259 §8.1), and the decoder does not check the strings it skips.
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw Refusal(.badRequest, "the body is not the JSON this endpoint takes")
+        }
         do {
             return try JSONDecoder().decode(type, from: Data(body))
         } catch {

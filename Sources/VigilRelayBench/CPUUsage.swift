@@ -1,8 +1,10 @@
 import Foundation
 
 /// CPU time over the measurement window, from /proc (Linux): the whole machine, this load
-/// generator, and the server's processes if given. Because the benchmark shares the machine
-/// with the server, a run is only comparable with another when `others` stays near zero.
+/// generator, the server's processes if given, and kernel threads (journal commits and
+/// writeback after fsync land there, not in the server). Because the benchmark shares the
+/// machine with the server, a run is only comparable with another when `others` (other
+/// programs) stays near zero.
 struct CPUUsage: Sendable, Encodable {
     /// Busy CPUs on average (1.0 = one CPU fully busy), of `cpus`.
     var machine: Double
@@ -10,7 +12,9 @@ struct CPUUsage: Sendable, Encodable {
     var generator: Double
     /// Nil when no server process was given.
     var server: Double?
-    /// Whatever else was busy: other programs, and kernel work not charged to a process.
+    /// Kernel threads (children of kthreadd).
+    var kernel: Double
+    /// Whatever else was busy: other programs (nil when no server process was given).
     var others: Double?
 
     /// A point-in-time reading of the counters.
@@ -19,13 +23,16 @@ struct CPUUsage: Sendable, Encodable {
         var machineBusyTicks: UInt64
         var generatorTicks: UInt64
         var serverTicks: UInt64?
+        var kernelTicks: UInt64
 
         /// Nil where /proc is not available.
         static func now(serverPIDs: [Int32]) -> Reading? {
             guard let machine = CPUUsage.machineBusyTicks(), let generator = CPUUsage.processTicks("self") else { return nil }
             let server: UInt64? = serverPIDs.isEmpty
                 ? nil : serverPIDs.reduce(UInt64(0)) { $0 + (CPUUsage.processTicks(String($1)) ?? 0) }
-            return Reading(time: LoadConnection.now(), machineBusyTicks: machine, generatorTicks: generator, serverTicks: server)
+            return Reading(
+                time: LoadConnection.now(), machineBusyTicks: machine, generatorTicks: generator, serverTicks: server,
+                kernelTicks: CPUUsage.kernelThreadTicks())
         }
     }
 
@@ -37,19 +44,20 @@ struct CPUUsage: Sendable, Encodable {
         machine = cpus(end.machineBusyTicks, start.machineBusyTicks)
         self.cpus = ProcessInfo.processInfo.activeProcessorCount
         generator = cpus(end.generatorTicks, start.generatorTicks)
+        kernel = Swift.max(0, cpus(end.kernelTicks, start.kernelTicks))
         if let before = start.serverTicks, let after = end.serverTicks {
             let server = cpus(after, before)
             self.server = server
-            others = Swift.max(0, machine - generator - server)
+            others = Swift.max(0, machine - generator - server - kernel)
         }
     }
 
-    /// "machine 1.95 of 2 CPUs busy: server 0.95, generator 0.60, others 0.40"
+    /// "machine 1.95 of 2 CPUs busy: server 0.95, generator 0.60, kernel threads 0.10, other programs 0.30"
     var line: String {
         var text = "machine \(LoadReport.decimal(machine, 2)) of \(cpus) CPUs busy: "
         if let server { text += "server \(LoadReport.decimal(server, 2)), " }
-        text += "generator \(LoadReport.decimal(generator, 2))"
-        if let others { text += ", others \(LoadReport.decimal(others, 2))" }
+        text += "generator \(LoadReport.decimal(generator, 2)), kernel threads \(LoadReport.decimal(kernel, 2))"
+        if let others { text += ", other programs \(LoadReport.decimal(others, 2))" }
         return text
     }
 
@@ -65,12 +73,30 @@ struct CPUUsage: Sendable, Encodable {
 
     /// utime + stime of a process, all its threads (fields 14 and 15 of /proc/PID/stat).
     private static func processTicks(_ pid: String) -> UInt64? {
+        statFields(pid).flatMap { fields in
+            guard let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+            return user + system
+        }
+    }
+
+    /// utime + stime of kthreadd (PID 2) and its children, the kernel threads.
+    private static func kernelThreadTicks() -> UInt64 {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { $0.allSatisfy(\.isNumber) } ?? []
+        return pids.reduce(0) { total, pid in
+            guard let fields = statFields(pid), pid == "2" || fields[1] == "2",
+                let user = UInt64(fields[11]), let system = UInt64(fields[12])
+            else { return total }
+            return total + user + system
+        }
+    }
+
+    /// The fields of /proc/PID/stat after the command name (which may contain spaces), so
+    /// that index 0 is field 3 (state) and index 1 field 4 (parent PID); nil if unreadable.
+    private static func statFields(_ pid: String) -> [Substring]? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
         else { return nil }
-        // Fields after the command name, which may contain spaces: field 3 is the first.
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
-        return user + system
+        return fields.count > 13 ? fields : nil
     }
 }

@@ -26,16 +26,21 @@ struct VigilRunner: Sendable {
     var now: UInt64?
     var extraEnvironment: [String: String] = [:]
 
+    /// The environment every run gets: nothing from the caller's but `PATH`.
+    var environment: [String: String] {
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": home, "VIGIL_HOME": home, "VIGIL_KDF": "minimum"]
+        if let passphrase { environment["VIGIL_PASSPHRASE"] = passphrase }
+        if let now { environment["VIGIL_NOW"] = String(now) }
+        environment.merge(extraEnvironment) { $1 }
+        return environment
+    }
+
     /// Runs `vigil arguments…` to completion (killed after `timeout` seconds).
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> VigilRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuiltProducts.path("vigil"))
         process.arguments = arguments
-        var environment = ["PATH": "/usr/bin:/bin", "HOME": home, "VIGIL_HOME": home, "VIGIL_KDF": "minimum"]
-        if let passphrase { environment["VIGIL_PASSPHRASE"] = passphrase }
-        if let now { environment["VIGIL_NOW"] = String(now) }
-        environment.merge(extraEnvironment) { $1 }
         process.environment = environment
         let output = Pipe()
         let errors = Pipe()
