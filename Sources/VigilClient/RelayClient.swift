@@ -101,7 +101,14 @@ public final class RelayClient: Sendable {
     public func fetch(
         mailboxID: String, ownerKey: SigningKeyPair, after: Int64 = 0, limit: Int = 100, wait: Int = 0
     ) async throws(RelayClientError) -> FetchResponse {
-        try await send(.fetch(mailboxID: mailboxID, ownerKey: ownerKey, after: after, limit: limit, wait: wait))
+        if wait > 0 {
+            // URLSession on Linux keeps watching a socket for writability while a transfer that
+            // opened a new connection waits for its answer, and spins a CPU core doing so until
+            // the answer comes. A short request first opens (or reuses) the connection, so that
+            // the long-poll goes out on an established one and waits idle.
+            _ = try? await send(.health)
+        }
+        return try await send(.fetch(mailboxID: mailboxID, ownerKey: ownerKey, after: after, limit: limit, wait: wait))
             .fetched(after: after, limit: limit)
     }
 
