@@ -26,6 +26,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     private struct PendingRequest {
         var route: Route
         var mailboxID: String?
+        var timerID: String?
         var method: String
         var path: String
         var query: String
@@ -73,7 +74,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     /// The relay is shutting down: no new requests, every response closes the connection.
     private var isShuttingDown: Bool { service.isShuttingDown }
     private var task: Task<Void, Never>?
-    private var clientKey = ClientAddressKey(nil)
+    private var remoteAddress: SocketAddress?
 
     init(framer: RequestFramer, service: RelayService) {
         self.framer = framer
@@ -92,7 +93,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        clientKey = ClientAddressKey(context.channel.remoteAddress)
+        remoteAddress = context.channel.remoteAddress
         setTimer(.header, seconds: configuration.headerTimeoutSeconds)
         context.fireChannelActive()
     }
@@ -214,11 +215,12 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         switch matched {
         case .failure(let failure):
             early = .routeFailure(failure)
-        case .success:
+        case .success(let match):
             if isShuttingDown {
                 early = .error(.unavailable, "the relay is shutting down", retryAfter: 5, closesConnection: true)
             } else if let limiter = service.rateLimiter(for: route),
-                case .limited(let seconds) = limiter.take(clientKey)
+                case .limited(let seconds) = limiter.take(
+                    ClientAddressKey(remoteAddress, scope: route == .deposit ? match.mailboxID : nil))
             {
                 early = .error(.rateLimited, "too many requests from this address; try again later", retryAfter: seconds)
             }
@@ -240,7 +242,8 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         // what the client sends next is ambiguous.
         let switchesProtocols = head.method == .CONNECT || head.headers.contains(name: "upgrade")
         var pending = PendingRequest(
-            route: route, mailboxID: (try? matched.get())?.mailboxID, method: method, path: path, query: query,
+            route: route, mailboxID: (try? matched.get())?.mailboxID, timerID: (try? matched.get())?.timerID,
+            method: method, path: path, query: query,
             timestamp: Self.single(head.headers, RequestAuthentication.timestampHeader),
             nonce: Self.single(head.headers, RequestAuthentication.nonceHeader),
             signature: Self.single(head.headers, RequestAuthentication.signatureHeader),
@@ -285,7 +288,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         state = .processing(route: pending.route, started: pending.started, keepAlive: pending.keepAlive)
         let request = RelayHTTPRequest(
             route: pending.route, method: pending.method, path: pending.path, query: pending.query,
-            mailboxID: pending.mailboxID, timestampHeader: pending.timestamp, nonceHeader: pending.nonce,
+            mailboxID: pending.mailboxID, timerID: pending.timerID, timestampHeader: pending.timestamp, nonceHeader: pending.nonce,
             signatureHeader: pending.signature, body: pending.body)
         let service = self.service
         let eventLoop = context.eventLoop
