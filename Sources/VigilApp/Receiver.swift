@@ -19,6 +19,9 @@ struct FetchedBlob: Sendable {
 struct ReceiveBatch: Sendable {
     /// Messages accepted and stored, in arrival order.
     var newEntries: [InboxEntry] = []
+    /// The same messages as shown, senders named by the contacts of the state they were stored
+    /// in (filled in by the session when it stores the batch).
+    var views: [MessageView] = []
     /// Copies of messages already received (the same message through another relay).
     var duplicates = 0
     /// Blobs refused, by reason: envelope error codes, `replay`, `too_old`, `future`.

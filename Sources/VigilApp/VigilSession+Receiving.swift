@@ -12,6 +12,7 @@ struct ReceiveResult: Sendable {
 
     mutating func merge(_ other: ReceiveBatch) {
         batch.newEntries += other.newEntries
+        batch.views += other.views
         batch.duplicates += other.duplicates
         batch.refused.merge(other.refused, uniquingKeysWith: +)
         batch.acknowledgements += other.acknowledgements
@@ -30,7 +31,11 @@ extension VigilSession {
     /// - Parameters:
     ///   - wait: seconds a fetch may wait at the relay for the first message (long-poll).
     ///   - markShown: whether the new messages count as shown (by `watch`, which prints them).
-    func receive(accounts: Set<String>? = nil, wait: Int, markShown: Bool) async -> ReceiveResult {
+    ///   - onStored: called with each batch once it is stored, before it is acknowledged to the
+    ///     relay: what is marked shown must be shown even when the acknowledgement fails.
+    func receive(
+        accounts: Set<String>? = nil, wait: Int, markShown: Bool, onStored: (@Sendable (ReceiveBatch) async -> Void)? = nil
+    ) async -> ReceiveResult {
         let state: AppState
         let proxy: URL?
         do {
@@ -42,7 +47,7 @@ extension VigilSession {
         let selected = state.relays.filter { accounts?.contains($0.url) ?? true }
         return await withTaskGroup(of: ReceiveResult.self) { group in
             for account in selected {
-                group.addTask { await self.receive(from: account, proxy: proxy, wait: wait, markShown: markShown) }
+                group.addTask { await self.receive(from: account, proxy: proxy, wait: wait, markShown: markShown, onStored: onStored) }
             }
             var total = ReceiveResult()
             for await result in group {
@@ -55,7 +60,9 @@ extension VigilSession {
 
     /// One mailbox: acknowledge what was stored earlier but not acknowledged, then fetch and
     /// process until nothing more waits.
-    private func receive(from account: RelayAccount, proxy: URL?, wait: Int, markShown: Bool) async -> ReceiveResult {
+    private func receive(
+        from account: RelayAccount, proxy: URL?, wait: Int, markShown: Bool, onStored: (@Sendable (ReceiveBatch) async -> Void)?
+    ) async -> ReceiveResult {
         var result = ReceiveResult()
         let url = account.url
         do {
@@ -75,6 +82,7 @@ extension VigilSession {
                 let ids = response.messages.map(\.id)
                 let batch = try await store(blobs, ids: ids, account: account, markShown: markShown)
                 result.merge(batch)
+                await onStored?(batch)
                 after = ids.max() ?? after
                 try await acknowledge(ids, at: relay, account: account, owner: owner)
                 if !response.more { break }
@@ -108,6 +116,7 @@ extension VigilSession {
                 }
                 for entryIndex in batch.newEntries.indices { batch.newEntries[entryIndex].shown = true }
             }
+            batch.views = batch.newEntries.map { MessageView($0, contacts: state.contacts, sent: state.sent) }
             state.relays[index].lastFetchedID = max(state.relays[index].lastFetchedID, ids.max() ?? 0)
             state.relays[index].unacknowledged = Array(Set(state.relays[index].unacknowledged + ids)).sorted()
             return batch

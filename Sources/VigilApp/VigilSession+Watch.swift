@@ -147,12 +147,18 @@ extension VigilSession {
     }
 
     /// Long-polls one mailbox until cancelled, backing off while the relay fails.
-    private func poll(_ url: String, emit: @Sendable (WatchEvent) -> Void) async {
+    ///
+    /// What is stored is reported at once, before it is acknowledged to the relay: it is marked
+    /// shown when stored, so a failure after that (the acknowledgement, the next fetch) or
+    /// cancellation must not keep it from being shown.
+    private func poll(_ url: String, emit: @escaping @Sendable (WatchEvent) -> Void) async {
         var failures = 0
         while !Task.isCancelled {
             // A mailbox removed meanwhile (`relays remove`) is no longer watched.
             if let state = try? state(), !state.relays.contains(where: { $0.url == url }) { return }
-            let result = await receive(accounts: [url], wait: context.longPollSeconds, markShown: true)
+            let result = await receive(accounts: [url], wait: context.longPollSeconds, markShown: true) { batch in
+                self.report(batch, emit: emit)
+            }
             if Task.isCancelled { return }
             if let problem = result.relayErrors.first {
                 failures += 1
@@ -165,17 +171,17 @@ extension VigilSession {
                 emit(.relayRecovered(url))
                 failures = 0
             }
-            if let state = try? state() {
-                for entry in result.batch.newEntries {
-                    emit(.message(MessageView(entry, contacts: state.contacts, sent: state.sent)))
-                }
-            }
-            for ack in result.batch.acknowledgements { emit(.acknowledgement(ack)) }
-            if !result.batch.refused.isEmpty { emit(.refused(result.batch.refused)) }
             if !result.batch.receiptsQueued.isEmpty {
                 _ = try? await deliver(messages: Set(result.batch.receiptsQueued), force: false)
             }
         }
+    }
+
+    /// Reports a stored batch: its messages, acknowledgements and refusals.
+    private func report(_ batch: ReceiveBatch, emit: @Sendable (WatchEvent) -> Void) {
+        for view in batch.views { emit(.message(view)) }
+        for ack in batch.acknowledgements { emit(.acknowledgement(ack)) }
+        if !batch.refused.isEmpty { emit(.refused(batch.refused)) }
     }
 
     /// Until cancelled: retries what is due in the outbox and reports newly overdue contacts.

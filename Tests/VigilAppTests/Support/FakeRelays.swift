@@ -32,6 +32,19 @@ final class FakeRelays: RelayConnector, @unchecked Sendable {
         lock.withLock { if isDown { down.insert(url) } else { down.remove(url) } }
     }
 
+    /// While set, every acknowledgement fails as a connection failure would, while fetches
+    /// still work: a relay that goes away between handing out a message and its acknowledgement.
+    func setAcknowledgementsFail(_ fail: Bool) {
+        lock.withLock { acknowledgementsFail = fail }
+    }
+    private var acknowledgementsFail = false
+
+    fileprivate func checkAcknowledgement() throws(RelayClientError) {
+        if lock.withLock({ acknowledgementsFail }) {
+            throw .transport("the connection was lost before the answer was complete: retry")
+        }
+    }
+
     /// Puts raw bytes into a mailbox, as a hostile or replaying relay might.
     func inject(_ blob: [UInt8], mailboxID: String) -> Int64 {
         lock.withLock {
@@ -133,6 +146,7 @@ final class FakeRelays: RelayConnector, @unchecked Sendable {
 
         func acknowledge(mailboxID: String, ownerKey: SigningKeyPair, ids: [Int64]) async throws(RelayClientError) -> Int {
             try relays.check(url)
+            try relays.checkAcknowledgement()
             return relays.acknowledge(mailboxID: mailboxID, owner: ownerKey.publicKey, ids: ids)
         }
 
