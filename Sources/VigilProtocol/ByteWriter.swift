@@ -1,3 +1,5 @@
+import VigilCrypto
+
 /// Appends big-endian integers and raw bytes: the only way Vigil's binary formats are written.
 struct ByteWriter {
     private(set) var bytes: [UInt8] = []
@@ -24,6 +26,11 @@ struct ByteWriter {
     mutating func write(_ value: Int32) { write(UInt32(bitPattern: value)) }
 
     mutating func write(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+
+    mutating func write(_ raw: ArraySlice<UInt8>) { bytes.append(contentsOf: raw) }
+
+    /// Overwrites what was written with zeros (for buffers that held plaintext).
+    mutating func wipe() { secureWipe(&bytes) }
 
     /// Overwrites a big-endian UInt16 written earlier at `offset`.
     mutating func patch(_ value: UInt16, at offset: Int) {

@@ -35,12 +35,13 @@ public enum Envelope {
         _ body: MessageBody, from sender: Identity, to recipient: PublicIdentity,
         createdAt: Timestamp, messageID: MessageID = .random()
     ) throws(EnvelopeError) -> [UInt8] {
-        let bodyBytes: [UInt8]
+        var bodyBytes: [UInt8]
         do {
             bodyBytes = try body.encoded()
         } catch {
             throw .invalidBody(kind: body.kind, error)
         }
+        defer { secureWipe(&bodyBytes) }
         guard bodyBytes.count <= maxBodyByteCount else {
             throw .bodyTooLarge(byteCount: bodyBytes.count, limit: maxBodyByteCount)
         }
@@ -97,8 +98,10 @@ public enum Envelope {
 
         let signedEnd = inner.count - SigningPublicKey.signatureByteCount
         let signature = Array(inner[signedEnd...])
+        var signedBytes = DomainSeparation.envelopeSignature + inner[0..<signedEnd]
+        defer { secureWipe(&signedBytes) }
         guard let senderKey = try? SigningPublicKey(rawRepresentation: header.sender),
-            senderKey.isValidSignature(signature, for: DomainSeparation.envelopeSignature + inner[0..<signedEnd])
+            senderKey.isValidSignature(signature, for: signedBytes)
         else { throw .badSignature }
 
         guard constantTimeEquals(header.recipient, recipient.signing.publicKey.rawRepresentation) else {
@@ -106,8 +109,10 @@ public enum Envelope {
         }
 
         let body: MessageBody
+        var bodyBytes = Array(inner[headerByteCount..<signedEnd])
+        defer { secureWipe(&bodyBytes) }
         do {
-            body = try MessageBody.decode(kind: header.kind, from: Array(inner[headerByteCount..<signedEnd]))
+            body = try MessageBody.decode(kind: header.kind, from: bodyBytes)
         } catch {
             throw .invalidBody(kind: header.kind, error)
         }
@@ -138,11 +143,12 @@ extension Envelope {
         writer.write(recipientKey)
         writer.write(bodyLengthOverride ?? UInt32(body.count))
         writer.write(body)
-        var signed = writer.bytes
-        let signature = signatureOverride ?? signed.withUnsafeBytes { signer.signature(for: $0) }
-        signed.removeFirst(DomainSeparation.envelopeSignature.count)
-        signed.append(contentsOf: signature)
-        return signed
+        let signature = signatureOverride ?? writer.bytes.withUnsafeBytes { signer.signature(for: $0) }
+        var inner = ByteWriter(capacity: writer.bytes.count - DomainSeparation.envelopeSignature.count + signature.count)
+        inner.write(writer.bytes[DomainSeparation.envelopeSignature.count...])
+        inner.write(signature)
+        writer.wipe()
+        return inner.bytes
     }
 
     /// `inner` padded to the smallest bucket that holds it plus one padding byte, or nil when
