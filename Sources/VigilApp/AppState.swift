@@ -27,6 +27,12 @@ struct AppState: Codable, Sendable {
     var seen: [String: UInt64]
     /// Blobs that could not be accepted, by reason.
     var warnings: [ReceiveWarning]
+    /// Messages created before this time (Unix seconds) are refused as replays: seen IDs that
+    /// old may have been pruned, so a copy could not be recognised. Only rises, so neither a
+    /// longer `--max-age` nor a clock set back reopens replays. Nil in older state files: 0.
+    var replayFloor: UInt64?
+    /// The same for senders who are not contacts, whose seen IDs are also pruned by count.
+    var unknownSenderReplayFloor: UInt64?
 
     init(displayName: String, now: Timestamp) {
         version = Self.currentVersion
@@ -42,17 +48,64 @@ struct AppState: Codable, Sendable {
     }
 
     static let maxInbox = 1000
+    /// Most inbox entries and most seen IDs kept from senders who are not contacts: anyone with
+    /// the card can send, so what they can make this person store is bounded on its own.
+    static let maxUnknownSender = 1000
     static let maxSent = 200
     static let maxWarnings = 50
 
     /// Drops what is too old or beyond the bounds; called before every write.
+    ///
+    /// Never drops a contact's inbox entry that was not shown yet, nor a contact's seen ID inside
+    /// the accepted window. Senders who are not contacts are capped first (oldest first), so
+    /// they cannot crowd out contacts; then shown entries go, oldest first.
     mutating func prune(now: Timestamp) {
+        let contactKeys = Set(contacts.map(\.signingKeyHex))
         let horizon = now.secondsSince1970 > settings.maxAgeSeconds ? now.secondsSince1970 - settings.maxAgeSeconds : 0
-        // A message older than the accepted window is refused anyway, so its ID need not be kept.
+        // A message older than the accepted window is refused anyway, so its ID need not be kept;
+        // the floor keeps it refused if the window later widens or the clock goes back.
+        var floor = replayFloor ?? 0
+        for created in seen.values where created < horizon { floor = max(floor, Self.after(created)) }
         seen = seen.filter { $0.value >= horizon }
-        if inbox.count > Self.maxInbox { inbox.removeFirst(inbox.count - Self.maxInbox) }
+        if floor > 0 { replayFloor = floor }
+
+        let unknownSeen = seen.filter { !contactKeys.contains(Self.sender(ofSeenKey: $0.key)) }
+        if unknownSeen.count > Self.maxUnknownSender {
+            var unknownFloor = unknownSenderReplayFloor ?? 0
+            let oldest = unknownSeen.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(unknownSeen.count - Self.maxUnknownSender)
+            for (key, created) in oldest {
+                seen[key] = nil
+                unknownFloor = max(unknownFloor, Self.after(created))
+            }
+            unknownSenderReplayFloor = unknownFloor
+        }
+
+        pruneInbox(contactKeys: contactKeys)
         if sent.count > Self.maxSent { sent.removeFirst(sent.count - Self.maxSent) }
         if warnings.count > Self.maxWarnings { warnings.removeFirst(warnings.count - Self.maxWarnings) }
+    }
+
+    private mutating func pruneInbox(contactKeys: Set<String>) {
+        // The inbox is in arrival order, so the first indices are the oldest.
+        let unknown = inbox.indices.filter { !contactKeys.contains(inbox[$0].senderKey) }
+        let overCap = max(0, inbox.count - Self.maxInbox)
+        var drop = Set(unknown.prefix(max(unknown.count - Self.maxUnknownSender, min(overCap, unknown.count))))
+        let stillOver = inbox.count - drop.count - Self.maxInbox
+        if stillOver > 0 {
+            drop.formUnion(inbox.indices.filter { !drop.contains($0) && inbox[$0].shown }.prefix(stillOver))
+        }
+        guard !drop.isEmpty else { return }
+        inbox = inbox.indices.filter { !drop.contains($0) }.map { inbox[$0] }
+    }
+
+    /// The sender's key in a ``seen`` key (`sender key hex/message ID hex`).
+    static func sender(ofSeenKey key: String) -> String {
+        String(key.prefix { $0 != "/" })
+    }
+
+    /// The first second after `seconds`, without overflow.
+    private static func after(_ seconds: UInt64) -> UInt64 {
+        seconds < .max ? seconds + 1 : seconds
     }
 }
 

@@ -43,6 +43,15 @@ public enum HumanText {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { prefix + $0 }.joined(separator: "\n")
     }
 
+    /// A remote note after a line's text: `: note` when it is one line; otherwise on the lines
+    /// below, indented like a message body, so that no line of it starts at column 0 and can pass
+    /// for one of Vigil's own lines (`!! PANIC from ...`). Text fields hold no carriage return or
+    /// other control character but tab and line feed (``TextRules``), so line feed is the only break.
+    private static func noteSuffix(_ note: String?, indentedBy prefix: String = "    ") -> String {
+        guard let note else { return "" }
+        return note.contains("\n") ? ":\n" + indent(note, by: prefix) : ": " + note
+    }
+
     private static func mapLink(_ location: LocationView) -> String {
         "https://www.openstreetmap.org/?mlat=\(location.latitude)&mlon=\(location.longitude)#map=16/\(location.latitude)/\(location.longitude)"
     }
@@ -211,7 +220,7 @@ public enum HumanText {
     public static func message(_ view: MessageView) -> String {
         if view.kind == MessageKind.acknowledgement.name, view.from.known, let summary = view.acknowledgesSummary {
             // An answer to one of ours: say who acknowledged what, in one line.
-            return "\(sender(view.from)) ACKNOWLEDGED your \(summary) — \(time(view.createdAt))" + (view.note.map { ": \($0)" } ?? "")
+            return "\(sender(view.from)) ACKNOWLEDGED your \(summary) — \(time(view.createdAt))" + noteSuffix(view.note)
         }
         var head: String
         switch view.kind {
@@ -243,7 +252,7 @@ public enum HumanText {
 
     /// Who acknowledged which of your messages.
     public static func acknowledgement(_ view: AcknowledgementView) -> String {
-        "\(sender(view.by)) ACKNOWLEDGED your \(view.summary) (sent \(time(view.sentAt)))" + (view.note.map { ": \($0)" } ?? "")
+        "\(sender(view.by)) ACKNOWLEDGED your \(view.summary) (sent \(time(view.sentAt)))" + noteSuffix(view.note)
     }
 
     /// A contact whose check-in is late.
@@ -287,9 +296,9 @@ public enum HumanText {
             var lines = ["Sent recently:"]
             for sent in report.sent.suffix(20) {
                 var line = "- \(sent.summary) — \(time(sent.createdAt)) (id \(shortID(sent.messageID)))"
-                if !sent.receivedBy.isEmpty { line += "\n    received by: " + sent.receivedBy.joined(separator: ", ") }
+                if !sent.receivers.isEmpty { line += "\n    received by: " + sent.receivers.map(sender).joined(separator: ", ") }
                 for ack in sent.acknowledgements {
-                    line += "\n    acknowledged by \(sender(ack.by))" + (ack.note.map { ": \($0)" } ?? "")
+                    line += "\n    acknowledged by \(sender(ack.by))" + noteSuffix(ack.note, indentedBy: "        ")
                 }
                 lines.append(line)
             }

@@ -22,9 +22,11 @@ struct ReceiveBatch: Sendable {
     /// The same messages as shown, senders named by the contacts of the state they were stored
     /// in (filled in by the session when it stores the batch).
     var views: [MessageView] = []
-    /// Copies of messages already received (the same message through another relay).
+    /// Copies of messages already received (through another relay, or served again); never
+    /// shown again.
     var duplicates = 0
-    /// Blobs refused, by reason: envelope error codes, `replay`, `too_old`, `future`.
+    /// Blobs refused, by reason: envelope error codes, `replay` (another message under an ID
+    /// already seen, or created before a replay floor), `too_old`, `future`.
     var refused: [String: Int] = [:]
     /// Acknowledgements of this person's messages that arrived in this batch.
     var acknowledgements: [AcknowledgementView] = []
@@ -56,22 +58,30 @@ enum Receiver {
             let messageID = opened.id.description
             let seenKey = senderHex + "/" + messageID
 
+            let contactIndex = state.contacts.firstIndex { $0.signingKeyHex == senderHex }
+
             if state.seen[seenKey] != nil {
-                if let index = state.inbox.lastIndex(where: { $0.messageID == messageID && $0.senderKey == senderHex }),
-                    !state.inbox[index].relays.contains(fetched.relayURL)
-                {
-                    // The same message through another relay: expected, shown once.
-                    state.inbox[index].relays.append(fetched.relayURL)
-                    batch.duplicates += 1
-                } else if state.inbox.contains(where: { $0.messageID == messageID && $0.senderKey == senderHex })
-                    || opened.kind != .receipt
-                {
-                    // The same relay handing over a message again: a replay.
-                    refuse("replay", in: &batch, state: &state, now: now)
-                } else {
-                    // Receipts are not kept in the inbox; a second copy of one is a duplicate.
-                    batch.duplicates += 1
+                // Another copy of a message already accepted: through another relay, or handed
+                // over again (a sender's retry, a relay serving it twice). Never shown twice.
+                if let index = state.inbox.lastIndex(where: { $0.messageID == messageID && $0.senderKey == senderHex }) {
+                    let stored = state.inbox[index]
+                    guard stored.kind == opened.kind.name, stored.createdAt == opened.createdAt, stored.body == StoredBody(opened.body) else {
+                        // A different message under an ID already used: refused, reported.
+                        refuse("replay", in: &batch, state: &state, now: now)
+                        continue
+                    }
+                    if !stored.relays.contains(fetched.relayURL) { state.inbox[index].relays.append(fetched.relayURL) }
                 }
+                // Without a stored entry (receipts are not kept, entries are pruned) a copy cannot
+                // be told from the original: it counts as a duplicate, never as an attack.
+                batch.duplicates += 1
+                continue
+            }
+            // Seen IDs older than these floors may have been pruned: what was created before
+            // them cannot be told from a replay, whatever the accepted window is now.
+            let created = opened.createdAt.secondsSince1970
+            if created < state.replayFloor ?? 0 || (contactIndex == nil && created < state.unknownSenderReplayFloor ?? 0) {
+                refuse("replay", in: &batch, state: &state, now: now)
                 continue
             }
             switch window.check(createdAt: opened.createdAt, now: now) {
@@ -83,9 +93,8 @@ enum Receiver {
                 refuse("future", in: &batch, state: &state, now: now)
                 continue
             }
-            state.seen[seenKey] = opened.createdAt.secondsSince1970
+            state.seen[seenKey] = created
 
-            let contactIndex = state.contacts.firstIndex { $0.signingKeyHex == senderHex }
             let entry = InboxEntry(
                 messageID: messageID, senderKey: senderHex, kind: opened.kind.name, createdAt: opened.createdAt,
                 receivedAt: now, body: StoredBody(opened.body), relays: [fetched.relayURL], shown: false)

@@ -240,7 +240,10 @@ public struct SentView: Codable, Sendable, Equatable {
     public var summary: String
     public var createdAt: UInt64
     public var deliveredTo: [String]
+    /// The aliases of the recipients whose client confirmed arrival.
     public var receivedBy: [String]
+    /// The same recipients resolved against the contacts, so that an unverified one is marked.
+    public var receivers: [SenderView]
     public var acknowledgements: [AcknowledgementView]
 }
 

@@ -23,6 +23,10 @@ struct ReceiveResult: Sendable {
 extension VigilSession {
     /// Largest number of blobs asked for per fetch.
     static let fetchLimit = 100
+    /// Most fetches from one mailbox per pass: a relay that always says there is more must not
+    /// keep a pass (and the other mailboxes' messages) from finishing. The rest waits for the
+    /// next pass.
+    static let maxPagesPerPass = 20
 
     /// Fetches from this person's mailboxes (those on `accounts`, or all), concurrently: opens,
     /// verifies and stores each message (state written first), then acknowledges it to the
@@ -59,7 +63,9 @@ extension VigilSession {
     }
 
     /// One mailbox: acknowledge what was stored earlier but not acknowledged, then fetch and
-    /// process until nothing more waits.
+    /// process until nothing more waits, or ``maxPagesPerPass`` fetches were made. Fetched IDs
+    /// are checked by ``RelayResponse`` (increasing from `after`, below 2^53) before they become
+    /// the fetch position.
     private func receive(
         from account: RelayAccount, proxy: URL?, wait: Int, markShown: Bool, onStored: (@Sendable (ReceiveBatch) async -> Void)?
     ) async -> ReceiveResult {
@@ -73,7 +79,7 @@ extension VigilSession {
             }
             var after = account.lastFetchedID
             var firstWait = wait
-            while true {
+            for _ in 0..<Self.maxPagesPerPass {
                 let response = try await relay.fetch(
                     mailboxID: account.mailboxID, ownerKey: owner, after: after, limit: Self.fetchLimit, wait: firstWait)
                 firstWait = 0
@@ -165,7 +171,9 @@ extension SentView {
         summary = record.summary
         createdAt = record.createdAt.secondsSince1970
         deliveredTo = record.recipients.filter { $0.deliveredAt != nil }.map(\.alias)
-        receivedBy = record.recipients.filter { $0.receiptAt != nil }.map(\.alias)
+        let received = record.recipients.filter { $0.receiptAt != nil }
+        receivedBy = received.map(\.alias)
+        receivers = received.map { SenderView(senderKey: $0.contactKey, contacts: contacts) }
         acknowledgements = record.acknowledgements.map { ack in
             AcknowledgementView(
                 messageID: record.messageID, kind: record.kind, summary: record.summary, sentAt: record.createdAt.secondsSince1970,

@@ -123,6 +123,46 @@ public final class RelayClient: Sendable {
         try await send(.deleteMailbox(mailboxID: mailboxID, ownerKey: ownerKey)).mailboxDeleted()
     }
 
+    // MARK: Dead man's switch timers
+
+    /// Arms a dead man's switch on the relay and returns its ID once the relay holds it durably.
+    ///
+    /// `blobs` are alerts already sealed, each to one contact, and each bound for one of that
+    /// contact's mailboxes on this relay; the relay never sees their content. If `deadline`
+    /// (Unix seconds, by the relay's clock) passes without ``renewTimer(timerID:timerKey:deadline:blobs:)``,
+    /// the relay delivers each into its mailbox, once. `timerKey` must be a key made for this
+    /// timer only, so that timers cannot be linked to mailboxes or to each other by key.
+    /// - Throws: ``RelayClientError/relay(_:)`` with `bad_request` (deadline in the past or too
+    ///   far ahead, too many blobs), `body_too_large`, `not_found` (a target mailbox does not
+    ///   exist), `rate_limited` or `quota_exceeded` (the relay's timer cap).
+    public func armTimer(
+        timerKey: SigningKeyPair, deadline: UInt64, blobs: [TimerBlobPayload]
+    ) async throws(RelayClientError) -> String {
+        try await send(.armTimer(timerKey: timerKey, deadline: deadline, blobs: blobs)).timerID()
+    }
+
+    /// Moves a timer's deadline and, when `blobs` is not nil, replaces its bundle (contacts
+    /// changed). Returns the new deadline. A timer that fired, was disarmed or whose deadline has
+    /// passed is `not_found`, as is a wrong key.
+    @discardableResult
+    public func renewTimer(
+        timerID: String, timerKey: SigningKeyPair, deadline: UInt64, blobs: [TimerBlobPayload]? = nil
+    ) async throws(RelayClientError) -> UInt64 {
+        try await send(.renewTimer(timerID: timerID, timerKey: timerKey, deadline: deadline, blobs: blobs))
+            .renewedDeadline(expected: deadline)
+    }
+
+    /// Disarms a timer: its bundle is deleted and will never be delivered.
+    @discardableResult
+    public func disarmTimer(timerID: String, timerKey: SigningKeyPair) async throws(RelayClientError) -> Bool {
+        try await send(.disarmTimer(timerID: timerID, timerKey: timerKey)).timerDisarmed()
+    }
+
+    /// An armed timer's deadline and how many blobs it holds.
+    public func timerStatus(timerID: String, timerKey: SigningKeyPair) async throws(RelayClientError) -> TimerStatusResponse {
+        try await send(.timerStatus(timerID: timerID, timerKey: timerKey)).timerStatus()
+    }
+
     /// The relay's health; `status` is `"ok"` while it accepts requests.
     public func health() async throws(RelayClientError) -> HealthResponse {
         try await send(.health).health()

@@ -30,8 +30,8 @@ public struct RelayRequest: Sendable {
 
     /// Builds the request for `endpoint` against `base`, signing it with `timestamp` when the
     /// endpoint is owner-signed (a fresh random nonce every time).
-    /// - Throws: ``RelayClientError/invalidArgument(_:)`` for a malformed mailbox ID, an empty
-    ///   blob, or a negative `after`/`limit`/`wait`. Ranges the relay configures (largest blob,
+    /// - Throws: ``RelayClientError/invalidArgument(_:)`` for a malformed mailbox or timer ID, an
+    ///   empty blob or timer bundle, or a negative `after`/`limit`/`wait`. Ranges the relay configures (largest blob,
     ///   longest wait) are left to the relay.
     public init(_ endpoint: RelayEndpoint, base: RelayBaseURL, timestamp: UInt64) throws(RelayClientError) {
         var method = "GET"
@@ -76,6 +76,29 @@ public struct RelayRequest: Sendable {
             method = "DELETE"
             apiPath = try Self.mailboxPath(mailboxID)
             signer = ownerKey
+        case .armTimer(let timerKey, let deadline, let blobs):
+            try Self.checkBundle(blobs)
+            method = "POST"
+            apiPath = "/v1/timers"
+            body = try Self.json(ArmTimerRequest(
+                timerKey: Hex.encode(timerKey.publicKey.rawRepresentation), deadline: deadline, blobs: blobs))
+            contentType = "application/json"
+            signer = timerKey
+            successStatus = 201
+        case .renewTimer(let timerID, let timerKey, let deadline, let blobs):
+            if let blobs { try Self.checkBundle(blobs) }
+            method = "POST"
+            apiPath = try Self.timerPath(timerID) + "/renew"
+            body = try Self.json(RenewTimerRequest(deadline: deadline, blobs: blobs))
+            contentType = "application/json"
+            signer = timerKey
+        case .disarmTimer(let timerID, let timerKey):
+            method = "DELETE"
+            apiPath = try Self.timerPath(timerID)
+            signer = timerKey
+        case .timerStatus(let timerID, let timerKey):
+            apiPath = try Self.timerPath(timerID)
+            signer = timerKey
         case .health:
             apiPath = "/v1/health"
         }
@@ -107,6 +130,26 @@ public struct RelayRequest: Sendable {
             throw .invalidArgument("a mailbox ID is 16 to 64 characters of A-Z a-z 0-9 - _")
         }
         return "/v1/mailboxes/" + mailboxID
+    }
+
+    /// `/v1/timers/{id}`; timer IDs have the shape of mailbox IDs.
+    private static func timerPath(_ timerID: String) throws(RelayClientError) -> String {
+        guard MailboxIDs.isWellFormed(timerID) else {
+            throw .invalidArgument("a timer ID is 16 to 64 characters of A-Z a-z 0-9 - _")
+        }
+        return "/v1/timers/" + timerID
+    }
+
+    /// A bundle the relay could accept: not empty, each blob non-empty and bound for a
+    /// well-formed mailbox ID. The relay's own limits (count, sizes) are left to it.
+    private static func checkBundle(_ blobs: [TimerBlobPayload]) throws(RelayClientError) {
+        guard !blobs.isEmpty else { throw .invalidArgument("a timer needs at least one message") }
+        for item in blobs {
+            guard MailboxIDs.isWellFormed(item.mailboxID) else {
+                throw .invalidArgument("a mailbox ID is 16 to 64 characters of A-Z a-z 0-9 - _")
+            }
+            guard !item.blob.isEmpty else { throw .invalidArgument("an empty message cannot be deposited") }
+        }
     }
 
     private static func json(_ value: some Encodable) throws(RelayClientError) -> [UInt8] {

@@ -108,7 +108,9 @@ extension RelayResponse {
         return id
     }
 
-    /// A fetch's `200` answer, checked: at most `limit` non-empty blobs, IDs increasing from `after`.
+    /// A fetch's `200` answer, checked: at most `limit` non-empty blobs, IDs strictly increasing
+    /// from `after` and below 2^53 (what relays hand out and accept back, so an ID kept as the
+    /// next fetch position is one a relay can take).
     @_spi(Fuzzing)
     public func fetched(after: Int64, limit: Int) throws(RelayClientError) -> FetchResponse {
         let response = try decode(FetchResponse.self, successStatus: 200)
@@ -120,6 +122,7 @@ extension RelayResponse {
             guard message.id > previous else {
                 throw .invalidResponse("message IDs are not increasing from the one asked for")
             }
+            guard message.id < 1 << 53 else { throw .invalidResponse("a message ID is too large") }
             guard !message.blob.isEmpty else { throw .invalidResponse("a message is empty") }
             previous = message.id
         }
@@ -140,6 +143,36 @@ extension RelayResponse {
     @_spi(Fuzzing)
     public func mailboxDeleted() throws(RelayClientError) -> Bool {
         try decode(DeleteMailboxResponse.self, successStatus: 200).deleted
+    }
+
+    /// The new timer's ID from a `201`, checked to be well-formed.
+    @_spi(Fuzzing)
+    public func timerID() throws(RelayClientError) -> String {
+        let id = try decode(ArmTimerResponse.self, successStatus: 201).timerID
+        guard MailboxIDs.isWellFormed(id) else { throw .invalidResponse("the new timer ID is malformed") }
+        return id
+    }
+
+    /// A renewal's `200` answer, checked to carry the deadline asked for.
+    @_spi(Fuzzing)
+    public func renewedDeadline(expected: UInt64) throws(RelayClientError) -> UInt64 {
+        let deadline = try decode(RenewTimerResponse.self, successStatus: 200).deadline
+        guard deadline == expected else { throw .invalidResponse("the relay reports another deadline than the one asked for") }
+        return deadline
+    }
+
+    /// A timer status's `200` answer, checked to hold at least one blob.
+    @_spi(Fuzzing)
+    public func timerStatus() throws(RelayClientError) -> TimerStatusResponse {
+        let status = try decode(TimerStatusResponse.self, successStatus: 200)
+        guard status.blobs > 0 else { throw .invalidResponse("the relay reports a timer without messages") }
+        return status
+    }
+
+    /// Whether a timer disarm's `200` answer says it was deleted.
+    @_spi(Fuzzing)
+    public func timerDisarmed() throws(RelayClientError) -> Bool {
+        try decode(DisarmTimerResponse.self, successStatus: 200).deleted
     }
 
     /// A health check's `200` answer.

@@ -42,6 +42,21 @@ public struct RelayConfiguration: Sendable {
     /// Longest long-poll a fetch may ask for, in seconds.
     public var maxLongPollSeconds: Int = 60
 
+    /// Most blobs in one dead man's switch timer's bundle (one per contact mailbox).
+    public var maxTimerBlobs: Int = 64
+    /// Most bytes (sum of blob sizes) in one timer's bundle; each blob is also limited by
+    /// ``maxBlobBytes``. 256 KiB holds 64 alerts of the 1 KiB size bucket, or 60 of the 4 KiB one.
+    public var maxTimerBundleBytes: Int = 256 << 10
+    /// How far ahead a timer's deadline may be, in seconds (31 days).
+    public var maxTimerHorizonSeconds: UInt64 = 31 * 24 * 3600
+    /// Most timers armed on the relay at once.
+    public var maxTimers: Int = 100_000
+    /// Timers armed per client address: sustained per hour, and burst.
+    public var timerCreationsPerHour: Int = 20
+    public var timerCreationBurst: Int = 20
+    /// How often the relay looks for timers whose deadline has passed (it also looks at start).
+    public var timerCheckInterval: Duration = .seconds(1)
+
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
     }

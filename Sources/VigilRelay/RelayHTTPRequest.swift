@@ -9,6 +9,8 @@ struct RelayHTTPRequest: Sendable {
     /// The query exactly as sent, without the `?`; empty when there is none.
     var query: String
     var mailboxID: String?
+    /// The timer ID from the path of a timer route.
+    var timerID: String? = nil
     /// The three `Vigil-` header values, each nil when absent or repeated.
     var timestampHeader: String?
     var nonceHeader: String?

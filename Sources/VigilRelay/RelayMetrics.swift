@@ -22,6 +22,8 @@ final class RelayMetrics: Sendable {
     private struct State {
         var requests: [StatusKey: Int] = [:]
         var durations: [Route: Histogram] = [:]
+        var firedTimers = 0
+        var deliveredTimerBlobs = 0
     }
 
     private let state = Mutex(State())
@@ -37,6 +39,15 @@ final class RelayMetrics: Sendable {
             histogram.sum += seconds
             histogram.count += 1
             state.durations[route] = histogram
+        }
+    }
+
+    /// Records timers that fired and the blobs they delivered.
+    func recordFired(timers: Int, blobs: Int) {
+        guard timers > 0 || blobs > 0 else { return }
+        state.withLock { state in
+            state.firedTimers += timers
+            state.deliveredTimerBlobs += blobs
         }
     }
 
@@ -73,6 +84,12 @@ final class RelayMetrics: Sendable {
         out += "# HELP vigil_relay_waiting_fetches Long-poll fetches currently waiting.\n"
         out += "# TYPE vigil_relay_waiting_fetches gauge\n"
         out += "vigil_relay_waiting_fetches \(longPolls)\n"
+        out += "# HELP vigil_relay_timers_fired_total Dead man's switch timers that fired.\n"
+        out += "# TYPE vigil_relay_timers_fired_total counter\n"
+        out += "vigil_relay_timers_fired_total \(snapshot.firedTimers)\n"
+        out += "# HELP vigil_relay_timer_blobs_delivered_total Blobs that fired timers delivered into mailboxes.\n"
+        out += "# TYPE vigil_relay_timer_blobs_delivered_total counter\n"
+        out += "vigil_relay_timer_blobs_delivered_total \(snapshot.deliveredTimerBlobs)\n"
         out += "# HELP vigil_relay_store_up Whether the database answered this scrape.\n"
         out += "# TYPE vigil_relay_store_up gauge\n"
         out += "vigil_relay_store_up \(statistics == nil ? 0 : 1)\n"
@@ -86,6 +103,9 @@ final class RelayMetrics: Sendable {
             out += "# HELP vigil_relay_stored_bytes Total size of the stored blobs.\n"
             out += "# TYPE vigil_relay_stored_bytes gauge\n"
             out += "vigil_relay_stored_bytes \(statistics.bytes)\n"
+            out += "# HELP vigil_relay_armed_timers Dead man's switch timers armed and not yet fired.\n"
+            out += "# TYPE vigil_relay_armed_timers gauge\n"
+            out += "vigil_relay_armed_timers \(statistics.timers)\n"
         }
         return out
     }

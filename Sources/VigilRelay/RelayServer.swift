@@ -22,7 +22,7 @@ public final class RelayServer: Sendable {
     private enum Phase {
         case idle
         case starting
-        case running(channel: any Channel, sweep: Task<Void, Never>, port: Int)
+        case running(channel: any Channel, sweep: Task<Void, Never>, timers: Task<Void, Never>, port: Int)
         case stopping
         case stopped
     }
@@ -36,7 +36,8 @@ public final class RelayServer: Sendable {
     /// - Parameters:
     ///   - configuration: addresses and limits.
     ///   - store: where mailboxes and blobs live; closed by ``shutdown()``.
-    ///   - clock: Unix seconds, for authentication windows, `received_at` and retention.
+    ///   - clock: Unix seconds, for authentication windows, `received_at`, retention and timer
+    ///     deadlines.
     ///   - logger: receives startup, shutdown and (at debug) one line per request.
     public init(
         configuration: RelayConfiguration,
@@ -52,7 +53,8 @@ public final class RelayServer: Sendable {
     /// The port the relay listens on, once ``start()`` returned (useful with port 0); 0 before.
     public var localPort: Int { boundPort.load(ordering: .acquiring) }
 
-    /// Binds `host:port` and starts serving and the retention sweep.
+    /// Binds `host:port` and starts serving, the retention sweep and the timer scheduler (which
+    /// first fires every timer that fell due while the relay was not running).
     /// - Throws: ``RelayStartupError/cannotListen(host:port:reason:)`` when the address cannot be
     ///   bound (in use, not local, no permission), ``RelayStartupError/alreadyStarted``.
     public func start() async throws {
@@ -91,7 +93,16 @@ public final class RelayServer: Sendable {
                 try? await Task.sleep(for: .seconds(interval))
             }
         }
-        phase.withLock { $0 = .running(channel: channel, sweep: sweep, port: port) }
+        // Dead man's switch timers: at once (anything that fell due while the relay was down),
+        // then every interval.
+        let timerInterval = max(configuration.timerCheckInterval, .milliseconds(10))
+        let timers = Task {
+            while !Task.isCancelled {
+                await service.fireDueTimers()
+                try? await Task.sleep(for: timerInterval)
+            }
+        }
+        phase.withLock { $0 = .running(channel: channel, sweep: sweep, timers: timers, port: port) }
         logger.info("relay started", metadata: ["port": "\(port)"])
     }
 
@@ -102,7 +113,7 @@ public final class RelayServer: Sendable {
     public func shutdown() async {
         enum Step {
             case closeStoreOnly
-            case stop(channel: any Channel, sweep: Task<Void, Never>)
+            case stop(channel: any Channel, sweep: Task<Void, Never>, timers: Task<Void, Never>)
             case wait
             case done
         }
@@ -112,9 +123,9 @@ public final class RelayServer: Sendable {
                 case .idle:
                     phase = .stopping
                     return .closeStoreOnly
-                case .running(let channel, let sweep, _):
+                case .running(let channel, let sweep, let timers, _):
                     phase = .stopping
-                    return .stop(channel: channel, sweep: sweep)
+                    return .stop(channel: channel, sweep: sweep, timers: timers)
                 case .starting, .stopping:
                     // start() is binding, or another call is shutting down: wait for it.
                     return .wait
@@ -128,8 +139,8 @@ public final class RelayServer: Sendable {
                 await service.store.close()
                 phase.withLock { $0 = .stopped }
                 return
-            case .stop(let channel, let sweep):
-                await stop(channel: channel, sweep: sweep)
+            case .stop(let channel, let sweep, let timers):
+                await stop(channel: channel, sweep: sweep, timers: timers)
                 return
             case .wait:
                 try? await Task.sleep(for: .milliseconds(10))
@@ -139,7 +150,7 @@ public final class RelayServer: Sendable {
         }
     }
 
-    private func stop(channel: any Channel, sweep: Task<Void, Never>) async {
+    private func stop(channel: any Channel, sweep: Task<Void, Never>, timers: Task<Void, Never>) async {
         logger.info("relay shutting down")
         try? await channel.close()
         // First the flag (responses written from now on close their connection), then idle
@@ -162,7 +173,9 @@ public final class RelayServer: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         sweep.cancel()
+        timers.cancel()
         await sweep.value
+        await timers.value
         await service.store.close()
         phase.withLock { $0 = .stopped }
         logger.info("relay stopped")

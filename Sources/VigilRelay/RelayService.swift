@@ -19,6 +19,7 @@ final class RelayService: Sendable {
     let metrics = RelayMetrics()
     let depositLimiter: RateLimiter
     let creationLimiter: RateLimiter
+    let timerLimiter: RateLimiter
     let connections: ConnectionRegistry
     let inFlight = InFlightTracker()
     private let shuttingDown = Atomic<Bool>(false)
@@ -37,6 +38,8 @@ final class RelayService: Sendable {
             count: configuration.depositsPerMinute, per: .seconds(60), burst: configuration.depositBurst)
         self.creationLimiter = RateLimiter(
             count: configuration.mailboxCreationsPerHour, per: .seconds(3600), burst: configuration.mailboxCreationBurst)
+        self.timerLimiter = RateLimiter(
+            count: configuration.timerCreationsPerHour, per: .seconds(3600), burst: configuration.timerCreationBurst)
         self.connections = ConnectionRegistry(maxConnections: configuration.maxConnections)
     }
 
@@ -55,7 +58,16 @@ final class RelayService: Sendable {
 
     /// Largest body a route accepts.
     func bodyLimit(for route: Route) -> Int {
-        route == .deposit ? configuration.maxBlobBytes : configuration.maxJSONBodyBytes
+        switch route {
+        case .deposit:
+            return configuration.maxBlobBytes
+        case .armTimer, .renewTimer:
+            // A bundle in base64 (4 characters per 3 bytes, up to 4 more per blob), plus the JSON.
+            return configuration.maxJSONBodyBytes + 4 * ((configuration.maxTimerBundleBytes + 2) / 3)
+                + 4 * configuration.maxTimerBlobs
+        default:
+            return configuration.maxJSONBodyBytes
+        }
     }
 
     /// The rate limiter for a route, if it has one.
@@ -63,6 +75,7 @@ final class RelayService: Sendable {
         switch route {
         case .deposit: return depositLimiter
         case .createMailbox: return creationLimiter
+        case .armTimer: return timerLimiter
         default: return nil
         }
     }
@@ -85,6 +98,10 @@ final class RelayService: Sendable {
             case .fetch: return try await fetch(request)
             case .acknowledge: return try await acknowledge(request)
             case .deleteMailbox: return try await deleteMailbox(request)
+            case .armTimer: return try await armTimer(request)
+            case .renewTimer: return try await renewTimer(request)
+            case .disarmTimer: return try await disarmTimer(request)
+            case .timerStatus: return try await timerStatus(request)
             case .health: return await health()
             case .metrics: return await renderMetrics()
             case .unknown: return .error(.notFound, "no such route or mailbox")
@@ -107,6 +124,8 @@ final class RelayService: Sendable {
             return .error(.quotaExceeded, "the mailbox is full: acknowledge messages to make room")
         case .storageFull:
             return .error(.storageFull, "the relay's disk is full; nothing was stored")
+        case .tooManyTimers:
+            return .error(.quotaExceeded, "the relay holds as many timers as it allows; try again later or use another relay")
         case .closed:
             return .error(.unavailable, "the relay is shutting down", retryAfter: 5)
         case .mailboxExists, .corrupted, .database:
@@ -133,10 +152,13 @@ final class RelayService: Sendable {
         }
     }
 
-    private func checkSignature(_ headers: RequestAuthentication.Headers, _ request: RelayHTTPRequest, key: SigningPublicKey) throws {
+    private func checkSignature(
+        _ headers: RequestAuthentication.Headers, _ request: RelayHTTPRequest, key: SigningPublicKey,
+        refusal: String = "no such route or mailbox"
+    ) throws {
         guard RequestAuthentication.isValid(
             headers, method: request.method, path: request.path, query: request.query, body: request.body, ownerKey: key)
-        else { throw Refusal(.notFound, "no such route or mailbox") }
+        else { throw Refusal(.notFound, refusal) }
     }
 
     private func checkNonce(_ headers: RequestAuthentication.Headers, key: SigningPublicKey, now: UInt64) throws {
@@ -159,6 +181,22 @@ final class RelayService: Sendable {
             let key = try? SigningPublicKey(rawRepresentation: raw)
         else { throw Refusal(.notFound, "no such route or mailbox") }
         try checkSignature(headers, request, key: key)
+        try checkNonce(headers, key: key, now: now)
+    }
+
+    /// The same answer for an unknown (disarmed, fired, due) timer and a bad signature, so timer
+    /// IDs cannot be probed.
+    private static let noSuchTimer = "no such route or timer"
+
+    /// Like ``authenticate(_:mailboxID:)``, with the timer key.
+    private func authenticate(_ request: RelayHTTPRequest, timerID: String) async throws {
+        let headers = try authenticationHeaders(request)
+        let now = clock()
+        try checkWindow(headers, now: now)
+        guard let raw = try await store.timerKey(of: timerID),
+            let key = try? SigningPublicKey(rawRepresentation: raw)
+        else { throw Refusal(.notFound, Self.noSuchTimer) }
+        try checkSignature(headers, request, key: key, refusal: Self.noSuchTimer)
         try checkNonce(headers, key: key, now: now)
     }
 
@@ -290,6 +328,147 @@ final class RelayService: Sendable {
         // Waiting fetches of a deleted mailbox answer now (with nothing).
         longPolls.notify(mailboxID: mailboxID)
         return .json(200, DeleteMailboxResponse(deleted: true))
+    }
+
+    // MARK: - Timers
+
+    /// `POST /v1/timers`: signed by the new timer key, like mailbox creation.
+    private func armTimer(_ request: RelayHTTPRequest) async throws -> RelayHTTPResponse {
+        let headers = try authenticationHeaders(request)
+        let now = clock()
+        try checkWindow(headers, now: now)
+        let body = try decodeJSON(ArmTimerRequest.self, from: request.body)
+        guard body.timerKey.utf8.count == 2 * SigningPublicKey.byteCount,
+            body.timerKey.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+            let raw = Hex.decode(body.timerKey),
+            let key = try? SigningPublicKey(rawRepresentation: raw)
+        else {
+            throw Refusal(.badRequest, "timer_key must be 64 lower-case hex digits of a valid Ed25519 public key")
+        }
+        try checkSignature(headers, request, key: key, refusal: Self.noSuchTimer)
+        try checkNonce(headers, key: key, now: now)
+        try checkDeadline(body.deadline, now: now)
+        let blobs = try bundle(body.blobs)
+        for _ in 0..<3 {
+            let id = MailboxIDs.generate()
+            if try await targetingMailboxes({ () async throws(StoreError) in
+                try await store.armTimer(
+                    id: id, timerKey: key.rawRepresentation, deadline: body.deadline, blobs: blobs, createdAt: now,
+                    maxTimers: configuration.maxTimers)
+            }) {
+                return .json(201, ArmTimerResponse(timerID: id))
+            }
+        }
+        throw StoreError.mailboxExists
+    }
+
+    /// `POST /v1/timers/{id}/renew`: a new deadline, and a new bundle when one is given.
+    private func renewTimer(_ request: RelayHTTPRequest) async throws -> RelayHTTPResponse {
+        guard let timerID = request.timerID else { throw Refusal(.notFound, Self.noSuchTimer) }
+        try await authenticate(request, timerID: timerID)
+        let body = try decodeJSON(RenewTimerRequest.self, from: request.body)
+        let now = clock()
+        try checkDeadline(body.deadline, now: now)
+        let blobs = try body.blobs.map(bundle)
+        guard try await targetingMailboxes({ () async throws(StoreError) in
+            try await store.renewTimer(id: timerID, deadline: body.deadline, blobs: blobs, now: now)
+        }) else {
+            throw Refusal(.notFound, Self.noSuchTimer)
+        }
+        return .json(200, RenewTimerResponse(deadline: body.deadline))
+    }
+
+    /// `DELETE /v1/timers/{id}`.
+    private func disarmTimer(_ request: RelayHTTPRequest) async throws -> RelayHTTPResponse {
+        guard let timerID = request.timerID else { throw Refusal(.notFound, Self.noSuchTimer) }
+        try await authenticate(request, timerID: timerID)
+        guard try await store.disarmTimer(id: timerID, now: clock()) else {
+            throw Refusal(.notFound, Self.noSuchTimer)
+        }
+        return .json(200, DisarmTimerResponse(deleted: true))
+    }
+
+    /// `GET /v1/timers/{id}`.
+    private func timerStatus(_ request: RelayHTTPRequest) async throws -> RelayHTTPResponse {
+        guard let timerID = request.timerID else { throw Refusal(.notFound, Self.noSuchTimer) }
+        try await authenticate(request, timerID: timerID)
+        guard let status = try await store.timerStatus(id: timerID, now: clock()) else {
+            throw Refusal(.notFound, Self.noSuchTimer)
+        }
+        return .json(200, TimerStatusResponse(deadline: status.deadline, blobs: status.blobs))
+    }
+
+    /// Runs a store call that stores a bundle, saying which refusal an unknown target mailbox is.
+    private func targetingMailboxes<T>(_ body: () async throws(StoreError) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch .mailboxNotFound {
+            throw Refusal(.notFound, "every mailbox_id must name a mailbox on this relay; nothing was stored")
+        }
+    }
+
+    private func checkDeadline(_ deadline: UInt64, now: UInt64) throws {
+        let horizon = configuration.maxTimerHorizonSeconds
+        guard deadline > now, deadline - now <= horizon else {
+            throw Refusal(
+                .badRequest,
+                "deadline must be after the relay's current time (\(now)) and at most \(horizon) seconds ahead")
+        }
+    }
+
+    /// The bundle, checked against the limits. Target mailboxes are checked by the store.
+    private func bundle(_ payloads: [TimerBlobPayload]) throws -> [TimerBlob] {
+        let maxBlobs = configuration.maxTimerBlobs
+        guard (1...max(maxBlobs, 1)).contains(payloads.count) else {
+            throw Refusal(.badRequest, "blobs must list 1 to \(maxBlobs) blobs, one per contact mailbox")
+        }
+        var total = 0
+        var blobs: [TimerBlob] = []
+        blobs.reserveCapacity(payloads.count)
+        for payload in payloads {
+            guard MailboxIDs.isWellFormed(payload.mailboxID) else {
+                throw Refusal(.badRequest, "every mailbox_id must be a mailbox ID on this relay")
+            }
+            guard !payload.blob.isEmpty else {
+                throw Refusal(.badRequest, "every blob must hold 1 to \(configuration.maxBlobBytes) bytes")
+            }
+            guard payload.blob.count <= configuration.maxBlobBytes else {
+                throw Refusal(.bodyTooLarge, "every blob must hold 1 to \(configuration.maxBlobBytes) bytes")
+            }
+            total += payload.blob.count
+            guard total <= configuration.maxTimerBundleBytes else {
+                throw Refusal(.bodyTooLarge, "the blobs of a timer may hold \(configuration.maxTimerBundleBytes) bytes in all")
+            }
+            blobs.append(TimerBlob(mailboxID: payload.mailboxID, blob: Array(payload.blob)))
+        }
+        return blobs
+    }
+
+    /// Timers fired per transaction; a backlog (a relay that was down) takes several.
+    private static let timersPerFiring = 500
+
+    /// Delivers the bundles of every timer whose deadline has passed and wakes the fetches
+    /// waiting on their mailboxes. Looks with a read first, so an idle relay commits nothing.
+    func fireDueTimers() async {
+        let now = clock()
+        do {
+            guard let next = try await store.nextTimerDeadline(), next <= now else { return }
+            // A full batch may leave more due; a partial one leaves none.
+            var fired: FiredTimers
+            repeat {
+                fired = try await store.fireDueTimers(now: now, limit: Self.timersPerFiring)
+                metrics.recordFired(timers: fired.timers, blobs: fired.deliveredBlobs)
+                for mailboxID in fired.mailboxIDs {
+                    longPolls.notify(mailboxID: mailboxID)
+                }
+                // Counts only: which timers and mailboxes is nobody's business.
+                logger.debug("timers fired", metadata: ["timers": "\(fired.timers)", "blobs": "\(fired.deliveredBlobs)"])
+            } while fired.timers == Self.timersPerFiring && !Task.isCancelled
+        } catch {
+            if error != .closed {
+                logger.error("firing timers failed; retrying", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func health() async -> RelayHTTPResponse {

@@ -8,6 +8,10 @@ enum Route: String, CaseIterable, Sendable {
     case fetch
     case acknowledge
     case deleteMailbox = "delete_mailbox"
+    case armTimer = "arm_timer"
+    case renewTimer = "renew_timer"
+    case disarmTimer = "disarm_timer"
+    case timerStatus = "timer_status"
     case health
     case metrics
     /// No route: unknown path or method, or a request refused before it was routed.
@@ -16,24 +20,27 @@ enum Route: String, CaseIterable, Sendable {
     /// Routes whose requests must carry a body with a `Content-Length`.
     var requiresBody: Bool {
         switch self {
-        case .createMailbox, .deposit, .acknowledge: return true
-        case .fetch, .deleteMailbox, .health, .metrics, .unknown: return false
+        case .createMailbox, .deposit, .acknowledge, .armTimer, .renewTimer: return true
+        case .fetch, .deleteMailbox, .disarmTimer, .timerStatus, .health, .metrics, .unknown: return false
         }
     }
 
-    /// Routes signed by the mailbox owner key.
+    /// Routes signed by the mailbox owner key or the timer key.
     var isSigned: Bool {
         switch self {
-        case .createMailbox, .fetch, .acknowledge, .deleteMailbox: return true
+        case .createMailbox, .fetch, .acknowledge, .deleteMailbox, .armTimer, .renewTimer, .disarmTimer, .timerStatus:
+            return true
         case .deposit, .health, .metrics, .unknown: return false
         }
     }
 }
 
-/// Where a request target leads: a route (with the mailbox ID from the path), or a refusal.
+/// Where a request target leads: a route (with the mailbox or timer ID from the path), or a
+/// refusal.
 struct RouteMatch: Sendable, Equatable {
     var route: Route
     var mailboxID: String?
+    var timerID: String? = nil
 
     enum Failure: Error, Equatable {
         /// No such path: `404 not_found`. A path with a malformed mailbox ID is no path at all.
@@ -71,6 +78,20 @@ struct RouteMatch: Sendable, Equatable {
             case "GET": return .success(RouteMatch(route: .fetch, mailboxID: id))
             default: return .failure(.methodNotAllowed(allowed: "GET, POST"))
             }
+        case 2 where rest[0] == "v1" && rest[1] == "timers":
+            return only("POST", .armTimer)
+        case 3 where rest[0] == "v1" && rest[1] == "timers" && MailboxIDs.isWellFormed(rest[2]):
+            // Timer IDs have the shape of mailbox IDs.
+            let id = String(rest[2])
+            switch method {
+            case "GET": return .success(RouteMatch(route: .timerStatus, timerID: id))
+            case "DELETE": return .success(RouteMatch(route: .disarmTimer, timerID: id))
+            default: return .failure(.methodNotAllowed(allowed: "DELETE, GET"))
+            }
+        case 4 where rest[0] == "v1" && rest[1] == "timers" && MailboxIDs.isWellFormed(rest[2]) && rest[3] == "renew":
+            return method == "POST"
+                ? .success(RouteMatch(route: .renewTimer, timerID: String(rest[2])))
+                : .failure(.methodNotAllowed(allowed: "POST"))
         case 5 where rest[0] == "v1" && rest[1] == "mailboxes" && MailboxIDs.isWellFormed(rest[2])
             && rest[3] == "messages" && rest[4] == "ack":
             return only("POST", .acknowledge, mailboxID: String(rest[2]))

@@ -89,3 +89,73 @@ public struct ErrorResponse: Codable, Hashable, Sendable {
         self.error = Detail(code: code.rawValue, message: message)
     }
 }
+
+// MARK: - Timers
+
+/// One blob of a timer's bundle: an alert already sealed to a contact, and the mailbox (on the
+/// same relay) it is delivered to when the timer fires.
+public struct TimerBlobPayload: Codable, Hashable, Sendable {
+    public var mailboxID: String
+    /// The blob, base64-encoded on the wire.
+    public var blob: Data
+    public init(mailboxID: String, blob: Data) {
+        self.mailboxID = mailboxID
+        self.blob = blob
+    }
+    enum CodingKeys: String, CodingKey { case mailboxID = "mailbox_id", blob }
+}
+
+/// `POST /v1/timers` request.
+public struct ArmTimerRequest: Codable, Hashable, Sendable {
+    /// Lower-case hex of the timer's Ed25519 public key (a key made for this timer only).
+    public var timerKey: String
+    /// Unix seconds.
+    public var deadline: UInt64
+    public var blobs: [TimerBlobPayload]
+    public init(timerKey: String, deadline: UInt64, blobs: [TimerBlobPayload]) {
+        self.timerKey = timerKey
+        self.deadline = deadline
+        self.blobs = blobs
+    }
+    enum CodingKeys: String, CodingKey { case timerKey = "timer_key", deadline, blobs }
+}
+
+/// `POST /v1/timers` response.
+public struct ArmTimerResponse: Codable, Hashable, Sendable {
+    public var timerID: String
+    public init(timerID: String) { self.timerID = timerID }
+    enum CodingKeys: String, CodingKey { case timerID = "timer_id" }
+}
+
+/// `POST /v1/timers/{id}/renew` request. Without `blobs`, the bundle stays as it is.
+public struct RenewTimerRequest: Codable, Hashable, Sendable {
+    public var deadline: UInt64
+    public var blobs: [TimerBlobPayload]?
+    public init(deadline: UInt64, blobs: [TimerBlobPayload]? = nil) {
+        self.deadline = deadline
+        self.blobs = blobs
+    }
+}
+
+/// `POST /v1/timers/{id}/renew` response.
+public struct RenewTimerResponse: Codable, Hashable, Sendable {
+    public var deadline: UInt64
+    public init(deadline: UInt64) { self.deadline = deadline }
+}
+
+/// `GET /v1/timers/{id}` response.
+public struct TimerStatusResponse: Codable, Hashable, Sendable {
+    public var deadline: UInt64
+    /// How many blobs the bundle holds.
+    public var blobs: Int
+    public init(deadline: UInt64, blobs: Int) {
+        self.deadline = deadline
+        self.blobs = blobs
+    }
+}
+
+/// `DELETE /v1/timers/{id}` response.
+public struct DisarmTimerResponse: Codable, Hashable, Sendable {
+    public var deleted: Bool
+    public init(deleted: Bool) { self.deleted = deleted }
+}

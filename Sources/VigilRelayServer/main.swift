@@ -76,6 +76,18 @@ extension VigilRelayCommand {
         @Option(help: "Seconds an idle connection stays open. Default 75. [VIGIL_RELAY_IDLE_TIMEOUT]")
         var idleTimeout: Int?
 
+        @Option(help: "Most dead man's switch timers armed at once. Default 100000. [VIGIL_RELAY_MAX_TIMERS]")
+        var maxTimers: Int?
+
+        @Option(help: "Timers armed per hour per client address (also the burst). Default 20. [VIGIL_RELAY_TIMERS_PER_HOUR]")
+        var timersPerHour: Int?
+
+        @Option(help: "Days ahead a timer's deadline may be. Default 31. [VIGIL_RELAY_MAX_TIMER_DAYS]")
+        var maxTimerDays: Int?
+
+        @Option(help: "Most messages in one timer. Default 64. [VIGIL_RELAY_MAX_TIMER_BLOBS]")
+        var maxTimerBlobs: Int?
+
         @Option(help: "trace, debug, info, notice, warning, error or critical. Default info. [VIGIL_RELAY_LOG_LEVEL]")
         var logLevel: String?
 
@@ -207,6 +219,19 @@ extension VigilRelayCommand {
             }
             if let value = try integer(idleTimeout, "VIGIL_RELAY_IDLE_TIMEOUT", option: "idle-timeout", 1...3600) {
                 configuration.idleTimeoutSeconds = Int64(value)
+            }
+            if let value = try integer(maxTimers, "VIGIL_RELAY_MAX_TIMERS", option: "max-timers", 0...100_000_000) {
+                configuration.maxTimers = value
+            }
+            if let value = try integer(timersPerHour, "VIGIL_RELAY_TIMERS_PER_HOUR", option: "timers-per-hour", 1...100_000_000) {
+                configuration.timerCreationsPerHour = value
+                configuration.timerCreationBurst = value
+            }
+            if let value = try integer(maxTimerDays, "VIGIL_RELAY_MAX_TIMER_DAYS", option: "max-timer-days", 1...366) {
+                configuration.maxTimerHorizonSeconds = UInt64(value) * 86_400
+            }
+            if let value = try integer(maxTimerBlobs, "VIGIL_RELAY_MAX_TIMER_BLOBS", option: "max-timer-blobs", 1...1_000) {
+                configuration.maxTimerBlobs = value
             }
             var level = Logger.Level.info
             if let text = logLevel ?? environment["VIGIL_RELAY_LOG_LEVEL"] {

@@ -49,6 +49,26 @@ enum RelaySchema {
             WHERE id = OLD.mailbox_id;
         END;
         """,
+        // 2: dead man's switch timers. Each holds a bundle of blobs, each bound for one mailbox,
+        // delivered into those mailboxes when the deadline passes. A target mailbox is not a
+        // foreign key: one deleted since arming is skipped when the timer fires.
+        """
+        CREATE TABLE timers (
+            id TEXT PRIMARY KEY NOT NULL,
+            timer_key BLOB NOT NULL,
+            deadline INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX timers_deadline ON timers(deadline);
+        CREATE TABLE timer_blobs (
+            id INTEGER PRIMARY KEY,
+            timer_id TEXT NOT NULL REFERENCES timers(id) ON DELETE CASCADE,
+            mailbox_id TEXT NOT NULL,
+            digest BLOB NOT NULL,
+            blob BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX timer_blobs_timer ON timer_blobs(timer_id, id);
+        """,
     ]
 
     /// The schema version this build writes and reads.

@@ -1,4 +1,5 @@
-/// The relay's durable storage: mailboxes and the blobs waiting in them.
+/// The relay's durable storage: mailboxes, the blobs waiting in them, and dead man's switch
+/// timers holding blobs to deliver later.
 ///
 /// Every method may block on disk; implementations keep that work off the Swift concurrency
 /// pool (on threads of their own) and resume the caller when it is done. A successful
@@ -41,6 +42,44 @@ public protocol RelayStore: Sendable {
 
     /// Counts for the metrics endpoint.
     func statistics() async throws(StoreError) -> StoreStatistics
+
+    // MARK: Dead man's switch timers
+
+    /// Arms a timer, durably: when `deadline` passes without renewal, ``fireDueTimers(now:limit:)``
+    /// delivers each blob of the bundle into its mailbox. Returns false (and stores nothing) when
+    /// the ID is taken.
+    /// - Throws: ``StoreError/mailboxNotFound`` when a target mailbox does not exist,
+    ///   ``StoreError/tooManyTimers`` when `maxTimers` timers are already armed,
+    ///   ``StoreError/storageFull``; nothing is stored when it throws.
+    func armTimer(
+        id: String, timerKey: [UInt8], deadline: UInt64, blobs: [TimerBlob], createdAt: UInt64, maxTimers: Int
+    ) async throws(StoreError) -> Bool
+
+    /// The key of an armed timer, or nil when there is no such timer (never armed, disarmed or
+    /// fired).
+    func timerKey(of id: String) async throws(StoreError) -> [UInt8]?
+
+    /// Moves an armed timer's deadline, and replaces its bundle when `blobs` is not nil.
+    /// Returns false, changing nothing, when there is no such timer or its deadline is not after
+    /// `now` (it is due: it fires, whatever comes in now).
+    /// - Throws: ``StoreError/mailboxNotFound`` when a new target mailbox does not exist.
+    func renewTimer(id: String, deadline: UInt64, blobs: [TimerBlob]?, now: UInt64) async throws(StoreError) -> Bool
+
+    /// Deletes an armed timer and its bundle. False when there is no such timer or it is due.
+    func disarmTimer(id: String, now: UInt64) async throws(StoreError) -> Bool
+
+    /// An armed timer's deadline and bundle size; nil when there is no such timer or it is due.
+    func timerStatus(id: String, now: UInt64) async throws(StoreError) -> TimerStatus?
+
+    /// Fires up to `limit` timers whose deadline is at or before `now`, oldest deadline first, in
+    /// one transaction: every blob of each goes into its mailbox as a deposit received at `now`
+    /// (unless those bytes are already there, or the mailbox was deleted; mailbox quotas do not
+    /// apply, so an alarm is never dropped for a full mailbox), and the timer is deleted. A
+    /// crash delivers all of it or none, and a timer is delivered exactly once.
+    func fireDueTimers(now: UInt64, limit: Int) async throws(StoreError) -> FiredTimers
+
+    /// The earliest deadline of an armed timer; nil when none is armed.
+    func nextTimerDeadline() async throws(StoreError) -> UInt64?
 
     /// Finishes pending work and closes the database. Later calls throw ``StoreError/closed``.
     func close() async
@@ -95,11 +134,54 @@ public struct StoreStatistics: Hashable, Sendable {
     public var mailboxes: Int
     public var blobs: Int
     public var bytes: Int
+    /// Armed dead man's switch timers.
+    public var timers: Int
 
-    public init(mailboxes: Int, blobs: Int, bytes: Int) {
+    public init(mailboxes: Int, blobs: Int, bytes: Int, timers: Int = 0) {
         self.mailboxes = mailboxes
         self.blobs = blobs
         self.bytes = bytes
+        self.timers = timers
+    }
+}
+
+/// One blob of a timer's bundle: an alert already sealed to a contact, and the mailbox on this
+/// relay it is delivered to when the timer fires. The store never looks inside it.
+public struct TimerBlob: Hashable, Sendable {
+    public var mailboxID: String
+    public var blob: [UInt8]
+
+    public init(mailboxID: String, blob: [UInt8]) {
+        self.mailboxID = mailboxID
+        self.blob = blob
+    }
+}
+
+/// An armed timer as its owner may see it.
+public struct TimerStatus: Hashable, Sendable {
+    public var deadline: UInt64
+    /// Blobs in the bundle.
+    public var blobs: Int
+
+    public init(deadline: UInt64, blobs: Int) {
+        self.deadline = deadline
+        self.blobs = blobs
+    }
+}
+
+/// What one ``RelayStore/fireDueTimers(now:limit:)`` did.
+public struct FiredTimers: Hashable, Sendable {
+    /// Timers fired (and deleted).
+    public var timers: Int
+    /// Blobs newly stored in mailboxes.
+    public var deliveredBlobs: Int
+    /// The mailboxes that received blobs, each once: their waiting fetches are to be woken.
+    public var mailboxIDs: [String]
+
+    public init(timers: Int, deliveredBlobs: Int, mailboxIDs: [String]) {
+        self.timers = timers
+        self.deliveredBlobs = deliveredBlobs
+        self.mailboxIDs = mailboxIDs
     }
 }
 
@@ -111,6 +193,8 @@ public enum StoreError: Error, Hashable, Sendable {
     case quotaExceeded
     /// The disk (or the database's size limit) is full; nothing was stored.
     case storageFull
+    /// As many timers as the relay allows are armed.
+    case tooManyTimers
     /// The store was closed.
     case closed
     /// The database file is damaged or not a Vigil relay database.

@@ -141,10 +141,140 @@ public final class SQLiteRelayStore: RelayStore {
 
     public func statistics() async throws(StoreError) -> StoreStatistics {
         try await thread.read { database throws(StoreError) in
-            let (mailboxes, blobs, bytes) = try database.firstRow(SQL.statistics, operation: "count stored messages") {
-                (Int($0.int64(0)), Int($0.int64(1)), Int($0.int64(2)))
-            } ?? (0, 0, 0)
-            return StoreStatistics(mailboxes: mailboxes, blobs: blobs, bytes: bytes)
+            let (mailboxes, blobs, bytes, timers) = try database.firstRow(SQL.statistics, operation: "count stored messages") {
+                (Int($0.int64(0)), Int($0.int64(1)), Int($0.int64(2)), Int($0.int64(3)))
+            } ?? (0, 0, 0, 0)
+            return StoreStatistics(mailboxes: mailboxes, blobs: blobs, bytes: bytes, timers: timers)
+        }
+    }
+
+    // MARK: Timers
+
+    public func armTimer(
+        id: String, timerKey: [UInt8], deadline: UInt64, blobs: [TimerBlob], createdAt: UInt64, maxTimers: Int
+    ) async throws(StoreError) -> Bool {
+        let bundle = Self.prepare(blobs)
+        let deadline = Int64(clamping: deadline)
+        let createdAt = Int64(clamping: createdAt)
+        let maxTimers = Int64(clamping: maxTimers)
+        return try await thread.write { database throws(StoreError) in
+            let operation = "arm a timer"
+            let armed = try database.firstRow(SQL.timerCount, operation: operation) { $0.int64(0) } ?? 0
+            guard armed < maxTimers else { throw .tooManyTimers }
+            guard try database.execute(
+                SQL.insertTimer, [.text(id), .blob(timerKey), .integer(deadline), .integer(createdAt)],
+                operation: operation) == 1
+            else { return false }
+            try Self.insert(bundle, timerID: id, database, operation: operation)
+            return true
+        }
+    }
+
+    public func timerKey(of id: String) async throws(StoreError) -> [UInt8]? {
+        try await thread.read { database throws(StoreError) in
+            try database.firstRow(SQL.timerKey, [.text(id)], operation: "look up a timer") { $0.blob(0) } ?? nil
+        }
+    }
+
+    public func renewTimer(id: String, deadline: UInt64, blobs: [TimerBlob]?, now: UInt64) async throws(StoreError) -> Bool {
+        let bundle = blobs.map(Self.prepare)
+        let deadline = Int64(clamping: deadline)
+        let now = Int64(clamping: now)
+        return try await thread.write { database throws(StoreError) in
+            let operation = "renew a timer"
+            guard try database.execute(
+                SQL.renewTimer, [.integer(deadline), .text(id), .integer(now)], operation: operation) == 1
+            else { return false }
+            if let bundle {
+                try database.execute(SQL.deleteTimerBlobs, [.text(id)], operation: operation)
+                try Self.insert(bundle, timerID: id, database, operation: operation)
+            }
+            return true
+        }
+    }
+
+    public func disarmTimer(id: String, now: UInt64) async throws(StoreError) -> Bool {
+        let now = Int64(clamping: now)
+        return try await thread.write { database throws(StoreError) in
+            // Its bundle goes with it (ON DELETE CASCADE), overwritten on disk (secure_delete).
+            try database.execute(SQL.disarmTimer, [.text(id), .integer(now)], operation: "disarm a timer") == 1
+        }
+    }
+
+    public func timerStatus(id: String, now: UInt64) async throws(StoreError) -> TimerStatus? {
+        let now = Int64(clamping: now)
+        return try await thread.read { database throws(StoreError) in
+            try database.firstRow(SQL.timerStatus, [.text(id), .integer(now)], operation: "look up a timer") {
+                TimerStatus(deadline: UInt64(clamping: $0.int64(0)), blobs: Int($0.int64(1)))
+            }
+        }
+    }
+
+    public func fireDueTimers(now: UInt64, limit: Int) async throws(StoreError) -> FiredTimers {
+        let now = Int64(clamping: now)
+        let limit = Int64(max(0, min(limit, Int(Int32.max))))
+        return try await thread.write { database throws(StoreError) in
+            let operation = "fire due timers"
+            let due = try database.rows(SQL.dueTimers, [.integer(now), .integer(limit)], operation: operation) {
+                $0.text(0) ?? ""
+            }
+            var woken: [String] = []
+            var seen: Set<String> = []
+            var delivered = 0
+            for timerID in due {
+                let bundle = try database.rows(SQL.timerBlobs, [.text(timerID)], operation: operation) {
+                    PreparedBlob(mailboxID: $0.text(0) ?? "", digest: $0.blob(1) ?? [], blob: $0.blob(2) ?? [])
+                }
+                for item in bundle {
+                    // A mailbox deleted since arming: its owner asked for nothing more to be kept.
+                    guard try database.firstRow(SQL.mailboxExists, [.text(item.mailboxID)], operation: operation, { _ in true }) != nil
+                    else { continue }
+                    // The same bytes already in the mailbox (or acknowledged there): delivered.
+                    guard try database.firstRow(
+                        SQL.messageWithDigest, [.text(item.mailboxID), .blob(item.digest)], operation: operation, { _ in true }) == nil
+                    else { continue }
+                    try database.execute(
+                        SQL.insertMessage, [.text(item.mailboxID), .blob(item.digest), .integer(now), .blob(item.blob)],
+                        operation: operation)
+                    delivered += 1
+                    if seen.insert(item.mailboxID).inserted { woken.append(item.mailboxID) }
+                }
+                // In the same transaction as the deliveries: delivered exactly once.
+                try database.execute(SQL.deleteTimer, [.text(timerID)], operation: operation)
+            }
+            return FiredTimers(timers: due.count, deliveredBlobs: delivered, mailboxIDs: woken)
+        }
+    }
+
+    public func nextTimerDeadline() async throws(StoreError) -> UInt64? {
+        try await thread.read { database throws(StoreError) in
+            try database.firstRow(SQL.nextTimerDeadline, operation: "look up the next timer deadline") { row -> UInt64? in
+                row.isNull(0) ? nil : UInt64(clamping: row.int64(0))
+            } ?? nil
+        }
+    }
+
+    /// A bundle blob with its digest, hashed on the caller's thread.
+    private struct PreparedBlob: Sendable {
+        var mailboxID: String
+        var digest: [UInt8]
+        var blob: [UInt8]
+    }
+
+    private static func prepare(_ blobs: [TimerBlob]) -> [PreparedBlob] {
+        blobs.map { PreparedBlob(mailboxID: $0.mailboxID, digest: BLAKE2b.hash($0.blob, outputByteCount: 32), blob: $0.blob) }
+    }
+
+    /// Stores a timer's bundle, in order; every target mailbox must exist.
+    private static func insert(
+        _ bundle: [PreparedBlob], timerID: String, _ database: SQLiteDatabase, operation: String
+    ) throws(StoreError) {
+        for item in bundle {
+            guard try database.firstRow(SQL.mailboxExists, [.text(item.mailboxID)], operation: operation, { _ in true }) != nil
+            else { throw .mailboxNotFound }
+            try database.execute(
+                SQL.insertTimerBlob, [.text(timerID), .text(item.mailboxID), .blob(item.digest), .blob(item.blob)],
+                operation: operation)
         }
     }
 
@@ -182,6 +312,29 @@ private enum SQL {
     static let purgeBlobs = "DELETE FROM messages WHERE blob IS NOT NULL AND received_at < ?1"
     static let purgeDigests = "DELETE FROM messages WHERE blob IS NULL AND acknowledged_at < ?1"
     static let statistics = """
-        SELECT count(*), coalesce(sum(pending_blobs), 0), coalesce(sum(pending_bytes), 0) FROM mailboxes
+        SELECT count(*), coalesce(sum(pending_blobs), 0), coalesce(sum(pending_bytes), 0),
+            (SELECT count(*) FROM timers) FROM mailboxes
         """
+    static let mailboxExists = "SELECT 1 FROM mailboxes WHERE id = ?1"
+    static let timerCount = "SELECT count(*) FROM timers"
+    static let insertTimer = """
+        INSERT INTO timers (id, timer_key, deadline, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING
+        """
+    static let insertTimerBlob = """
+        INSERT INTO timer_blobs (timer_id, mailbox_id, digest, blob) VALUES (?1, ?2, ?3, ?4)
+        """
+    static let timerKey = "SELECT timer_key FROM timers WHERE id = ?1"
+    /// A timer whose deadline has passed is due: it fires, and cannot be renewed or disarmed.
+    static let renewTimer = "UPDATE timers SET deadline = ?1 WHERE id = ?2 AND deadline > ?3"
+    static let deleteTimerBlobs = "DELETE FROM timer_blobs WHERE timer_id = ?1"
+    static let disarmTimer = "DELETE FROM timers WHERE id = ?1 AND deadline > ?2"
+    static let timerStatus = """
+        SELECT deadline, (SELECT count(*) FROM timer_blobs WHERE timer_id = ?1) FROM timers
+        WHERE id = ?1 AND deadline > ?2
+        """
+    static let dueTimers = "SELECT id FROM timers WHERE deadline <= ?1 ORDER BY deadline, id LIMIT ?2"
+    static let timerBlobs = "SELECT mailbox_id, digest, blob FROM timer_blobs WHERE timer_id = ?1 ORDER BY id"
+    /// Its bundle goes with it (ON DELETE CASCADE).
+    static let deleteTimer = "DELETE FROM timers WHERE id = ?1"
+    static let nextTimerDeadline = "SELECT min(deadline) FROM timers"
 }

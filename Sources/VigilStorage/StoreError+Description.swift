@@ -11,6 +11,8 @@ extension StoreError: CustomStringConvertible {
             return "the mailbox is full: its owner must acknowledge messages to make room"
         case .storageFull:
             return "the disk or the database size limit is full; nothing was stored: free space on the relay's disk"
+        case .tooManyTimers:
+            return "the relay holds as many timers as it allows"
         case .closed:
             return "the store is closed"
         case .corrupted(let reason):

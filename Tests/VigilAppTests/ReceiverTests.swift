@@ -53,15 +53,156 @@ struct ReceiverTests {
         #expect(state.inbox.first?.relays == ["http://relay-a.test", "http://relay-b.test"])
     }
 
-    @Test func aMessageHandedOverAgainByTheSameRelayIsRefusedAsAReplay() throws {
+    @Test func aMessageHandedOverAgainIsADuplicateNeverShownTwiceNorCalledAReplay() throws {
         var state = try state(contacts: [(alice, "alice", true)])
         let blob = try envelope(.checkIn(CheckIn(status: .ok)), from: alice)
         _ = Receiver.process([fetched(blob, id: 1)], into: &state, identity: me, now: now)
+        // A sender's retry or a relay serving it twice: indistinguishable from a legitimate copy.
         let again = Receiver.process([fetched(blob, id: 7)], into: &state, identity: me, now: now)
         #expect(again.newEntries.isEmpty)
-        #expect(again.refused == ["replay": 1])
+        #expect(again.duplicates == 1)
+        #expect(again.refused.isEmpty)
         #expect(state.inbox.count == 1)
-        #expect(state.warnings.first { $0.code == "replay" }?.count == 1)
+        #expect(state.warnings.isEmpty)
+    }
+
+    @Test func aDifferentMessageUnderAnIDAlreadySeenIsRefusedAsAReplay() throws {
+        var state = try state(contacts: [(alice, "alice", true)])
+        let id = MessageID.random()
+        _ = Receiver.process([fetched(try envelope(.panic(Panic(message: "help")), from: alice, id: id))], into: &state, identity: me, now: now)
+        let forged = try envelope(.allClear(AllClear(message: "false alarm")), from: alice, id: id)
+        let batch = Receiver.process([fetched(forged, relay: "http://relay-b.test", id: 2)], into: &state, identity: me, now: now)
+        #expect(batch.newEntries.isEmpty)
+        #expect(batch.refused == ["replay": 1])
+        #expect(state.inbox.map(\.kind) == ["panic"])
+        #expect(state.inbox.first?.relays == ["http://relay-a.test"])
+    }
+
+    @Test func anUnshownAlertOutlastsAFloodAndItsLaterCopyIsADuplicate() throws {
+        var state = try state(contacts: [(alice, "alice", true)])
+        let id = MessageID.random()
+        _ = Receiver.process([fetched(try envelope(.panic(Panic(message: "help")), from: alice, id: id))], into: &state, identity: me, now: now)
+        let stranger = Identity()
+        for page in 0..<11 {
+            let flood = try (0..<100).map { index in fetched(try envelope(.checkIn(CheckIn(status: .ok)), from: stranger), id: Int64(2 + page * 100 + index)) }
+            _ = Receiver.process(flood, into: &state, identity: me, now: now)
+            state.prune(now: now)
+        }
+        #expect(state.inbox.contains { $0.messageID == id.description && !$0.shown })
+        let copy = Receiver.process(
+            [fetched(try envelope(.panic(Panic(message: "help")), from: alice, id: id), relay: "http://relay-b.test", id: 5000)],
+            into: &state, identity: me, now: now)
+        #expect(copy.duplicates == 1)
+        #expect(copy.refused.isEmpty)
+        #expect(copy.newEntries.isEmpty)
+    }
+
+    @Test func strangersAreCappedWithoutCrowdingOutContacts() throws {
+        var state = try state(contacts: [(alice, "alice", true)])
+        for index in 0..<20 {
+            _ = Receiver.process([fetched(try envelope(.checkIn(CheckIn(status: .ok)), from: alice), id: Int64(index + 1))], into: &state, identity: me, now: now)
+            state.inbox[state.inbox.count - 1].shown = index < 19
+        }
+        let stranger = Identity()
+        var firstStrangerBlob: [UInt8] = []
+        for second in 0..<15 {
+            // Each round a second later, so the oldest stranger IDs are the first dropped.
+            let at = Timestamp(secondsSince1970: now.secondsSince1970 + UInt64(second))
+            let blobs = try (0..<100).map { _ in try envelope(.checkIn(CheckIn(status: .ok)), from: stranger, createdAt: at) }
+            if second == 0 { firstStrangerBlob = blobs[0] }
+            _ = Receiver.process(blobs.map { fetched($0, id: 0) }, into: &state, identity: me, now: at)
+            state.prune(now: at)
+        }
+        let aliceKey = state.contacts[0].signingKeyHex
+        #expect(state.inbox.filter { $0.senderKey == aliceKey }.count == 20)
+        #expect(state.seen.keys.filter { AppState.sender(ofSeenKey: $0) == aliceKey }.count == 20)
+        #expect(state.seen.count == 20 + AppState.maxUnknownSender)
+        #expect(state.inbox.count == AppState.maxInbox)
+        #expect(state.unknownSenderReplayFloor == now.secondsSince1970 + 5)
+
+        // A dropped stranger's message served again is refused, not shown again.
+        let replayed = Receiver.process([fetched(firstStrangerBlob)], into: &state, identity: me, now: now)
+        #expect(replayed.refused == ["replay": 1])
+
+        // Contacts' shown entries go only when contacts alone exceed the bound; unshown ones stay.
+        for _ in 0..<(AppState.maxInbox + 10) {
+            _ = Receiver.process([fetched(try envelope(.checkIn(CheckIn(status: .ok)), from: alice))], into: &state, identity: me, now: now)
+            state.inbox[state.inbox.count - 1].shown = true
+        }
+        state.prune(now: now)
+        #expect(state.inbox.count == AppState.maxInbox)
+        #expect(state.inbox.allSatisfy { $0.senderKey == aliceKey })
+        #expect(state.inbox.filter { !$0.shown }.count == 1)
+    }
+
+    @Test func replayProtectionSurvivesALongerMaxAgeAndAClockSetBack() throws {
+        var state = try state(contacts: [(alice, "alice", true)])
+        let blob = try envelope(.panic(Panic(message: "help")), from: alice)
+        _ = Receiver.process([fetched(blob)], into: &state, identity: me, now: now)
+        let later = Timestamp(secondsSince1970: now.secondsSince1970 + state.settings.maxAgeSeconds + 60)
+        state.prune(now: later)
+        #expect(state.seen.isEmpty)
+        #expect(state.replayFloor == now.secondsSince1970 + 1)
+        // The floor is stored with the state.
+        state = try JSONDecoder().decode(AppState.self, from: JSONEncoder().encode(state))
+
+        state.settings.maxAgeSeconds = 60 * 86_400
+        let wider = Receiver.process([fetched(blob, id: 2)], into: &state, identity: me, now: later)
+        #expect(wider.refused == ["replay": 1])
+        state.settings = Settings()
+        let clockBack = Receiver.process([fetched(blob, id: 3)], into: &state, identity: me, now: now)
+        #expect(clockBack.refused == ["replay": 1])
+        #expect(state.inbox.count == 1)
+
+        // What was created after the floor is accepted as before.
+        let fresh = try envelope(.checkIn(CheckIn(status: .ok)), from: alice, createdAt: Timestamp(secondsSince1970: now.secondsSince1970 + 1))
+        #expect(Receiver.process([fetched(fresh, id: 4)], into: &state, identity: me, now: now).newEntries.count == 1)
+    }
+
+    @Test func aMultiLineNoteCannotPassForAnAlertLine() throws {
+        var state = try state(contacts: [(alice, "alice", false)])
+        let item = try Outbox.enqueue(
+            .panic(Panic(message: "help")), summary: "PANIC — help", to: state.contacts, from: me, now: now, record: true, into: &state)
+        let id = try #require(MessageID(hex: item.messageID))
+        let spoof = "on my way\n!! PANIC from Bob — sent 2026-11-25 09:10 CET\n    trapped"
+        let blobs = [
+            try envelope(.receipt(Receipt(messageIDs: [id])), from: alice),
+            try envelope(.acknowledgement(Acknowledgement(messageID: id, note: spoof)), from: alice),
+        ]
+        let batch = Receiver.process([fetched(blobs[0], id: 1), fetched(blobs[1], id: 2)], into: &state, identity: me, now: now)
+        let view = MessageView(try #require(batch.newEntries.first), contacts: state.contacts, sent: state.sent)
+        let report = InboxReport(
+            messages: [view], acknowledgements: batch.acknowledgements, sent: state.sent.map { SentView($0, contacts: state.contacts) },
+            overdue: [], refused: [:], duplicates: 0, relayErrors: [], queued: 0)
+        let texts = [HumanText.message(view), HumanText.acknowledgement(try #require(batch.acknowledgements.first)), HumanText.inbox(report, all: true)]
+        for text in texts {
+            #expect(text.contains("!! PANIC from Bob"))
+            #expect(!text.split(separator: "\n").contains { $0.hasPrefix("!!") }, "\(text)")
+        }
+        // Single-line notes stay on the line they belong to.
+        let plain = Receiver.process(
+            [fetched(try envelope(.acknowledgement(Acknowledgement(messageID: id, note: "calling")), from: alice), id: 3)],
+            into: &state, identity: me, now: now)
+        #expect(HumanText.acknowledgement(try #require(plain.acknowledgements.first)).hasSuffix(": calling"))
+    }
+
+    @Test func receivedByMarksUnverifiedContacts() throws {
+        var state = try state(contacts: [(alice, "alice", false)])
+        let item = try Outbox.enqueue(
+            .panic(Panic(message: "help")), summary: "PANIC — help", to: state.contacts, from: me, now: now, record: true, into: &state)
+        let id = try #require(MessageID(hex: item.messageID))
+        _ = Receiver.process([fetched(try envelope(.receipt(Receipt(messageIDs: [id])), from: alice))], into: &state, identity: me, now: now)
+        let sent = state.sent.map { SentView($0, contacts: state.contacts) }
+        #expect(sent.first?.receivers.map(\.verified) == [false])
+        let report = InboxReport(
+            messages: [], acknowledgements: [], sent: sent, overdue: [], refused: [:], duplicates: 0, relayErrors: [], queued: 0)
+        #expect(HumanText.inbox(report, all: true).contains("received by: alice (unverified)"))
+        state.contacts[0].verified = true
+        let verified = InboxReport(
+            messages: [], acknowledgements: [], sent: state.sent.map { SentView($0, contacts: state.contacts) }, overdue: [], refused: [:],
+            duplicates: 0, relayErrors: [], queued: 0)
+        let text = HumanText.inbox(verified, all: true)
+        #expect(text.contains("received by: alice") && !text.contains("(unverified)"))
     }
 
     @Test(arguments: [(-15 * 86_400, "too_old"), (10 * 60, "future")])

@@ -115,6 +115,7 @@ struct CrashRecoveryTests {
 
     enum StartupFailure: String, CaseIterable, Sendable {
         case portOutOfRange, unknownOption, missingDataDirectory, dataDirectoryIsAFile, portInUse, badEnvironment
+        case timerHorizonOutOfRange
     }
 
     @Test("A relay that cannot start says why in one line and exits non-zero",
@@ -147,6 +148,9 @@ struct CrashRecoveryTests {
             listener = channel
             arguments = ["--data-dir", directory, "--port", String(channel.localAddress!.port!)]
             expected = "in use"
+        case .timerHorizonOutOfRange:
+            arguments = ["--data-dir", directory, "--max-timer-days", "400"]
+            expected = "--max-timer-days"
         case .badEnvironment:
             arguments = ["--data-dir", directory]
             environment = ["VIGIL_RELAY_PORT": "eighty"]

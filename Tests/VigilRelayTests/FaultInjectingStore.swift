@@ -45,6 +45,37 @@ final class FaultInjectingStore: RelayStore {
         try await base.statistics()
     }
 
+    func armTimer(
+        id: String, timerKey: [UInt8], deadline: UInt64, blobs: [TimerBlob], createdAt: UInt64, maxTimers: Int
+    ) async throws(StoreError) -> Bool {
+        try await base.armTimer(
+            id: id, timerKey: timerKey, deadline: deadline, blobs: blobs, createdAt: createdAt, maxTimers: maxTimers)
+    }
+
+    func timerKey(of id: String) async throws(StoreError) -> [UInt8]? {
+        try await base.timerKey(of: id)
+    }
+
+    func renewTimer(id: String, deadline: UInt64, blobs: [TimerBlob]?, now: UInt64) async throws(StoreError) -> Bool {
+        try await base.renewTimer(id: id, deadline: deadline, blobs: blobs, now: now)
+    }
+
+    func disarmTimer(id: String, now: UInt64) async throws(StoreError) -> Bool {
+        try await base.disarmTimer(id: id, now: now)
+    }
+
+    func timerStatus(id: String, now: UInt64) async throws(StoreError) -> TimerStatus? {
+        try await base.timerStatus(id: id, now: now)
+    }
+
+    func fireDueTimers(now: UInt64, limit: Int) async throws(StoreError) -> FiredTimers {
+        try await base.fireDueTimers(now: now, limit: limit)
+    }
+
+    func nextTimerDeadline() async throws(StoreError) -> UInt64? {
+        try await base.nextTimerDeadline()
+    }
+
     func close() async {
         await base.close()
     }

@@ -35,7 +35,7 @@ struct DatabaseFileTests {
             let store = try SQLiteRelayStore(path: path)
             await store.close()
             #expect(try DatabaseHeader.field(at: DatabaseHeader.applicationIDOffset, in: path) == 0x5652_4C59)
-            #expect(try DatabaseHeader.field(at: DatabaseHeader.userVersionOffset, in: path) == 1)
+            #expect(try DatabaseHeader.field(at: DatabaseHeader.userVersionOffset, in: path) == 2)
         }
     }
 
@@ -48,7 +48,7 @@ struct DatabaseFileTests {
             try await store.createFixtureMailboxes()
             _ = try await store.store(Fixture.blob(1))
             await store.close()
-            #expect(try DatabaseHeader.field(at: DatabaseHeader.userVersionOffset, in: path) == 1)
+            #expect(try DatabaseHeader.field(at: DatabaseHeader.userVersionOffset, in: path) == 2)
             #expect(try DatabaseHeader.field(at: DatabaseHeader.applicationIDOffset, in: path) == 0x5652_4C59)
         }
     }
@@ -58,7 +58,7 @@ struct DatabaseFileTests {
         try await withTemporaryDirectory { directory in
             let path = directory + "/relay.sqlite"
             try await SQLiteRelayStore(path: path).close()
-            try DatabaseHeader.setField(at: DatabaseHeader.userVersionOffset, to: 2, in: path)
+            try DatabaseHeader.setField(at: DatabaseHeader.userVersionOffset, to: 3, in: path)
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
             let error = #expect(throws: StoreError.self) { _ = try SQLiteRelayStore(path: path) }

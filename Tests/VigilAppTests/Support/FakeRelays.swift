@@ -1,6 +1,6 @@
 import Foundation
 import VigilApp
-import VigilClient
+@_spi(Fuzzing) import VigilClient
 import VigilCrypto
 import VigilRelayAPI
 
@@ -38,6 +38,34 @@ final class FakeRelays: RelayConnector, @unchecked Sendable {
         lock.withLock { acknowledgementsFail = fail }
     }
     private var acknowledgementsFail = false
+
+    /// Replaces what a relay answers to fetches (given `after` and `limit`), as a misbehaving
+    /// relay might; nil restores the normal answers. Every answer, this one included, goes
+    /// through the real client's checks (``RelayResponse``).
+    func setFetchAnswer(_ url: String, _ answer: (@Sendable (Int64, Int) -> FetchResponse)?) {
+        lock.withLock { fetchAnswers[url] = answer }
+    }
+    private var fetchAnswers: [String: @Sendable (Int64, Int) -> FetchResponse] = [:]
+
+    /// How many fetches each relay was asked.
+    func fetchCount(_ url: String) -> Int { lock.withLock { fetchCounts[url, default: 0] } }
+    private var fetchCounts: [String: Int] = [:]
+
+    /// `response` as the real client takes it: encoded as a relay would send it, then checked.
+    fileprivate func asReceived(_ response: FetchResponse, url: String, after: Int64, limit: Int) throws(RelayClientError) -> FetchResponse {
+        let override = lock.withLock {
+            fetchCounts[url, default: 0] += 1
+            return fetchAnswers[url]
+        }
+        let answer = override.map { $0(after, limit) } ?? response
+        let body: Data
+        do {
+            body = try JSONEncoder().encode(answer)
+        } catch {
+            throw .invalidResponse("the fake relay could not encode its answer")
+        }
+        return try RelayResponse(status: 200, headers: [:], body: body).fetched(after: after, limit: limit)
+    }
 
     fileprivate func checkAcknowledgement() throws(RelayClientError) {
         if lock.withLock({ acknowledgementsFail }) {
@@ -139,9 +167,10 @@ final class FakeRelays: RelayConnector, @unchecked Sendable {
                 // A long-poll: come back after a short while (tests keep it short), or when cancelled.
                 try? await Task.sleep(for: .milliseconds(50))
                 if Task.isCancelled { throw .cancelled }
-                return try relays.fetch(mailboxID: mailboxID, owner: ownerKey.publicKey, after: after, limit: limit)
+                let later = try relays.fetch(mailboxID: mailboxID, owner: ownerKey.publicKey, after: after, limit: limit)
+                return try relays.asReceived(later, url: url, after: after, limit: limit)
             }
-            return response
+            return try relays.asReceived(response, url: url, after: after, limit: limit)
         }
 
         func acknowledge(mailboxID: String, ownerKey: SigningKeyPair, ids: [Int64]) async throws(RelayClientError) -> Int {
