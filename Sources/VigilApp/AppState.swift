@@ -33,6 +33,9 @@ struct AppState: Codable, Sendable {
     var replayFloor: UInt64?
     /// The same for senders who are not contacts, whose seen IDs are also pruned by count.
     var unknownSenderReplayFloor: UInt64?
+    /// The dead man's switch: timers held by this person's relays. Nil when never armed (and in
+    /// older state files).
+    var deadMansSwitch: DeadMansSwitch?
 
     init(displayName: String, now: Timestamp) {
         version = Self.currentVersion

@@ -330,6 +330,89 @@ public enum HumanText {
         }
     }
 
+    // MARK: Dead man's switch
+
+    /// What `arm`, `disarm`, or the renewal after a check-in or a change of contacts did. Every
+    /// relay that did not confirm is said loudly: an old deadline may pass there.
+    public static func deadMansSwitch(_ report: SwitchReport) -> String {
+        var lines: [String] = []
+        let confirmed = report.timers.filter { $0.action != "failed" }
+        if report.armed {
+            if let deadline = report.nextDeadline, confirmed.contains(where: { $0.deadline != nil }) {
+                lines.append(
+                    "Dead man's switch ARMED: unless you check in by \(report.dueAt.map(time) ?? time(deadline)), your contacts are alerted at \(time(deadline)) (check in every \(span(report.intervalSeconds)), grace \(span(report.graceSeconds))).")
+            } else if let deadline = report.nextDeadline {
+                lines.append(
+                    "!! Dead man's switch NOT RENEWED: no relay confirmed, so the alarm goes off at the OLD deadline \(time(deadline)) unless a check-in reaches a relay before then. Check in again once a relay answers.")
+            } else {
+                lines.append("!! Dead man's switch NOT armed on any relay: no relay confirmed a timer. Run `vigil checkin` or `vigil arm` again once a relay answers.")
+            }
+        } else {
+            lines.append(report.failed == 0 ? "Dead man's switch DISARMED: no alert will be sent." : "Dead man's switch turned off, but NOT everywhere:")
+        }
+        for timer in report.timers {
+            switch timer.action {
+            case "failed":
+                var line = "!! \(timer.relay): the relay did not confirm (\(timer.error ?? "no answer"))"
+                if let deadline = timer.deadline {
+                    line += report.armed
+                        ? " — its timer still has the OLD deadline \(time(deadline)): the alarm may go off then. Check in again once it answers."
+                        : " — its timer may still go off at \(time(deadline)). Run `vigil disarm` again once it answers."
+                } else {
+                    line += " — no timer there."
+                }
+                lines.append(line)
+            case "fired":
+                lines.append("!! \(timer.relay): the timer had already gone off or expired: your contacts may have been alerted.")
+            case "re-armed":
+                lines.append("!! \(timer.relay): the old timer had already gone off or expired (your contacts may have been alerted); armed anew, \(timer.alerts) alert(s).")
+            case "disarmed":
+                lines.append("  \(timer.relay): disarmed")
+            default:
+                lines.append("  \(timer.relay): \(timer.action), \(timer.alerts) alert(s)" + (timer.deadline.map { ", deadline \(time($0))" } ?? ""))
+            }
+        }
+        if report.armed, !report.unreachable.isEmpty {
+            lines.append(
+                "!! The switch CANNOT reach \(report.unreachable.joined(separator: ", ")): none of their mailboxes is on one of your relays. Agree on a relay you both use (`vigil relays add URL`, and share your card again).")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `vigil status`: the switch, the outbox, overdue contacts.
+    public static func status(_ view: StatusView) -> String {
+        var sections: [String] = []
+        var lines: [String] = []
+        if view.armed, let interval = view.intervalSeconds {
+            let live = view.timers.filter { $0.action != "not-disarmed" }
+            lines.append(
+                live.isEmpty
+                    ? "!! Dead man's switch ARMED but no relay holds a timer: run `vigil checkin` to arm it again."
+                    : "Dead man's switch ARMED: check in every \(span(interval)), grace \(span(view.graceSeconds ?? 0)).")
+            if let last = view.lastCheckInAt { lines.append("  last check-in \(time(last))") }
+        } else {
+            lines.append("Dead man's switch not armed (`vigil arm --every 2h` arms it).")
+        }
+        for timer in view.timers {
+            let deadline = timer.deadline.map(time) ?? "?"
+            switch timer.action {
+            case "not-disarmed":
+                lines.append("!! \(timer.relay): an old timer could NOT be disarmed and may go off at \(deadline) (\(timer.error ?? "no answer")); run `vigil disarm` again once the relay answers.")
+            case "failed":
+                lines.append("!! \(timer.relay): last renewal FAILED (\(timer.error ?? "no answer")); the alarm goes off at \(deadline) unless you check in.")
+            default:
+                lines.append("  \(timer.relay): alerts go out at \(deadline) unless you check in (\(timer.alerts) alert(s))")
+            }
+        }
+        if !view.unreachable.isEmpty {
+            lines.append("!! The switch cannot reach \(view.unreachable.joined(separator: ", ")): no mailbox on one of your relays.")
+        }
+        sections.append(lines.joined(separator: "\n"))
+        sections.append(outbox(OutboxReport(messages: view.outbox, deliveredNow: 0), flushed: false))
+        sections.append(view.overdue.isEmpty ? "No contact is overdue." : view.overdue.map(overdue).joined(separator: "\n"))
+        return sections.joined(separator: "\n\n")
+    }
+
     private static func statusPhrase(_ status: String) -> String {
         CheckInStatus(rawValue: status)?.phrase ?? status
     }

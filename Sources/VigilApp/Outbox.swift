@@ -120,7 +120,7 @@ enum Outbox {
         return items
     }
 
-    private static func sealingError(_ error: EnvelopeError) -> VigilError {
+    static func sealingError(_ error: EnvelopeError) -> VigilError {
         switch error {
         case .invalidBody(_, let bodyError):
             switch bodyError {

@@ -10,6 +10,29 @@ public protocol RelayConnection: Sendable {
     func fetch(mailboxID: String, ownerKey: SigningKeyPair, after: Int64, limit: Int, wait: Int) async throws(RelayClientError) -> FetchResponse
     func acknowledge(mailboxID: String, ownerKey: SigningKeyPair, ids: [Int64]) async throws(RelayClientError) -> Int
     func deleteMailbox(mailboxID: String, ownerKey: SigningKeyPair) async throws(RelayClientError) -> Bool
+    func armTimer(timerKey: SigningKeyPair, deadline: UInt64, blobs: [TimerBlobPayload]) async throws(RelayClientError) -> String
+    func renewTimer(timerID: String, timerKey: SigningKeyPair, deadline: UInt64, blobs: [TimerBlobPayload]?) async throws(RelayClientError) -> UInt64
+    func disarmTimer(timerID: String, timerKey: SigningKeyPair) async throws(RelayClientError) -> Bool
+}
+
+extension RelayConnection {
+    // Connections that hold no timers (test doubles written before the dead man's switch)
+    // refuse the timer calls as a relay without the timer API would.
+    public func armTimer(timerKey: SigningKeyPair, deadline: UInt64, blobs: [TimerBlobPayload]) async throws(RelayClientError) -> String {
+        throw Self.noTimers
+    }
+
+    public func renewTimer(timerID: String, timerKey: SigningKeyPair, deadline: UInt64, blobs: [TimerBlobPayload]?) async throws(RelayClientError) -> UInt64 {
+        throw Self.noTimers
+    }
+
+    public func disarmTimer(timerID: String, timerKey: SigningKeyPair) async throws(RelayClientError) -> Bool {
+        throw Self.noTimers
+    }
+
+    private static var noTimers: RelayClientError {
+        .relay(RelayRefusal(status: 404, code: nil, rawCode: nil, message: "this relay does not hold timers"))
+    }
 }
 
 extension RelayClient: RelayConnection {}

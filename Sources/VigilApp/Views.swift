@@ -264,3 +264,71 @@ public struct InboxReport: Codable, Sendable {
     /// Messages of ours still waiting in the outbox after this command's retry.
     public var queued: Int
 }
+
+/// What became of the timer on one relay.
+public struct TimerView: Codable, Sendable, Equatable {
+    public var relay: String
+    /// `armed`, `renewed`, `re-armed` (the old timer had fired or expired), `disarmed`, or
+    /// `failed` (the relay did not confirm; an older timer there may still fire).
+    public var action: String
+    /// The deadline the relay holds (Unix seconds); nil when no timer is known there.
+    public var deadline: UInt64?
+    /// How many alerts its bundle holds.
+    public var alerts: Int
+    public var error: String?
+}
+
+/// What `arm`, `disarm` and the renewal after a check-in or a change of contacts did.
+public struct SwitchReport: Codable, Sendable, Equatable {
+    /// Whether the switch is on after this command.
+    public var armed: Bool
+    public var intervalSeconds: UInt64
+    public var graceSeconds: UInt64
+    /// When the next check-in is due (the alerts say so).
+    public var dueAt: UInt64?
+    /// The earliest deadline a relay holds: the alerts go out then unless you check in.
+    public var nextDeadline: UInt64?
+    public var timers: [TimerView]
+    /// Contacts the switch cannot reach: none of their mailboxes is on one of your relays.
+    public var unreachable: [String]
+    /// Relays that did not confirm: an old timer may fire there, or none is armed.
+    public var failed: Int { timers.filter { $0.action == "failed" }.count }
+}
+
+/// What `vigil status` shows.
+public struct StatusView: Codable, Sendable, Equatable {
+    public var armed: Bool
+    public var intervalSeconds: UInt64?
+    public var graceSeconds: UInt64?
+    public var lastCheckInAt: UInt64?
+    public var nextDeadline: UInt64?
+    /// Each timer as last confirmed by its relay (`action` is `armed`, or `failed` when the
+    /// last renewal failed).
+    public var timers: [TimerView]
+    /// Contacts the switch cannot reach.
+    public var unreachable: [String]
+    /// Messages not yet delivered everywhere.
+    public var outbox: [SendReport]
+    public var overdue: [OverdueContact]
+}
+
+/// `checkin`'s report: the message, and the renewal of the dead man's switch when it is armed.
+public struct CheckInReport: Encodable, Sendable {
+    public var message: SendReport
+    public var deadMansSwitch: SwitchReport?
+
+    /// The check-in's report, and the switch's renewal (nil when it is not armed).
+    public init(message: SendReport, deadMansSwitch: SwitchReport?) {
+        self.message = message
+        self.deadMansSwitch = deadMansSwitch
+    }
+
+    enum CodingKeys: String, CodingKey { case deadMansSwitch }
+
+    /// The message's fields as before, plus `dead_mans_switch`.
+    public func encode(to encoder: any Encoder) throws {
+        try message.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(deadMansSwitch, forKey: .deadMansSwitch)
+    }
+}

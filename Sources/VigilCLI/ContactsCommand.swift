@@ -41,7 +41,7 @@ struct ContactsCommand: AsyncParsableCommand {
                     text = lines.joined(separator: "\n")
                 }
                 runtime.show(try await session.addContact(cardText: text, alias: alias), HumanText.addContact)
-                return .ok
+                return try await resealSwitch(session, runtime)
             }
         }
     }
@@ -113,9 +113,10 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await Runtime.run(common) { (runtime) throws(VigilError) in
-                let removed = try await runtime.open().removeContact(alias)
+                let session = try runtime.open()
+                let removed = try await session.removeContact(alias)
                 runtime.show(removed) { "Removed \($0.alias). Messages already queued for them are still delivered (`vigil outbox`)." }
-                return .ok
+                return try await resealSwitch(session, runtime)
             }
         }
     }
@@ -141,9 +142,10 @@ struct RelaysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await Runtime.run(common) { (runtime) throws(VigilError) in
-                let card = try await runtime.open().addRelay(url)
+                let session = try runtime.open()
+                let card = try await session.addRelay(url)
                 runtime.show(card) { "Added a mailbox on \(url). Your card changed: share it again.\n\n" + HumanText.card($0) }
-                return .ok
+                return try await resealSwitch(session, runtime)
             }
         }
     }
@@ -168,13 +170,14 @@ struct RelaysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await Runtime.run(common) { (runtime) throws(VigilError) in
-                let report = try await runtime.open().removeRelay(url)
+                let session = try runtime.open()
+                let report = try await session.removeRelay(url)
                 runtime.show(report) { report in
                     var text = "Removed \(report.removed) from your card (\(report.messagesFetched) message(s) fetched first; see `vigil inbox`)."
                     if let error = report.relayError { text += "\nThe mailbox could not be deleted at the relay: \(error)" }
                     return text + "\nYour card changed: share it again.\n\n" + HumanText.card(report.card)
                 }
-                return .ok
+                return try await resealSwitch(session, runtime)
             }
         }
     }

@@ -7,7 +7,8 @@ struct CheckInCommand: AsyncParsableCommand {
         abstract: "Tell your contacts how you are, and when your next check-in is due.",
         discussion: """
             With --next-in, your contacts are told you are overdue if no check-in arrives by \
-            then (plus their grace period).
+            then (plus their grace period). When the dead man's switch is armed (`vigil arm`), \
+            this also pushes its deadline back; exit code 3 if a relay did not confirm that.
 
             Example: vigil checkin --next-in 3h --note "crossing now"
             """
@@ -36,7 +37,16 @@ struct CheckInCommand: AsyncParsableCommand {
             let due = try parseDuration(nextIn)
             let session = try runtime.open()
             let report = try await session.checkIn(status: parsedStatus, note: note, location: place, nextIn: due)
-            runtime.show(report) { HumanText.send($0, what: "Check-in (\(parsedStatus.phrase))") }
+            let renewal = try await session.renewSwitch(checkedInAt: report.createdAt)
+            runtime.show(CheckInReport(message: report, deadMansSwitch: renewal)) { combined in
+                var text = HumanText.send(combined.message, what: "Check-in (\(parsedStatus.phrase))")
+                if let renewal = combined.deadMansSwitch { text += "\n" + HumanText.deadMansSwitch(renewal) }
+                return text
+            }
+            if let renewal, renewal.failed > 0 {
+                Console.error("vigil: the dead man's switch was NOT renewed everywhere: the alarm may go off at the old deadline")
+                return .undelivered
+            }
             return sendCode(report)
         }
     }

@@ -14,6 +14,7 @@ struct VigilCommand: AsyncParsableCommand {
             Say you are safe:    vigil checkin --next-in 2h
             Read messages:       vigil inbox
             Keep watch:          vigil watch
+            Dead man's switch:   vigil arm --every 6h   (then check in)
 
             Only your contacts can read what you send. Everything is queued first and retried \
             until every relay has it. Your keys and messages on this computer are encrypted \
@@ -28,6 +29,7 @@ struct VigilCommand: AsyncParsableCommand {
               1  wrong command or input (the message says what to change)
               2  wrong passphrase, or no passphrase available
               3  not yet delivered to every mailbox: it stays queued and is retried
+                 (or a relay did not confirm a dead man's switch timer)
               4  a Vigil file is damaged or was altered; nothing was changed
               5  a relay could not be reached (receiving, setting up); nothing was lost
 
@@ -38,7 +40,8 @@ struct VigilCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, CardCommand.self, ContactsCommand.self, RelaysCommand.self,
             CheckInCommand.self, PanicCommand.self, AllClearCommand.self, InboxCommand.self,
-            WatchCommand.self, AckCommand.self, OutboxCommand.self, ConfigCommand.self,
+            WatchCommand.self, AckCommand.self, OutboxCommand.self, ArmCommand.self, DisarmCommand.self,
+            StatusCommand.self, ConfigCommand.self,
         ]
     )
 
