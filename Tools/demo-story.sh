@@ -271,9 +271,30 @@ say "Jonas and Sofia stop watching (Ctrl-C)."
 for pid in "${watch_pids[@]}"; do stop_process "$pid" || true; done
 watch_pids=()
 
+# ── 8½ ────────────────────────────────────────────────────────────────────────────────────────
+section "9. The dead man's switch goes off while Amal is offline"
+say "Before she crosses again, Amal arms her dead man's switch: the relay holds a missed-check-in"
+say "alert sealed to each contact, and delivers it if no check-in renews it in time. It cannot"
+say "read the alerts. (Seconds here instead of hours, for the demo.)"
+as amal arm --every 3s --grace 2s --message "No check-in from me: I may be detained. Call the lawyer."
+echo
+say "Then her phone is taken: nothing runs on it any more. The deadline passes..."
+missed=""
+for _ in $(seq 1 40); do
+    missed=$(as_quiet jonas inbox 2>&1) || true
+    grep -q "MISSED CHECK-IN" <<<"$missed" && break
+    sleep 0.5
+done
+grep -q "MISSED CHECK-IN" <<<"$missed" || fail "the relay did not deliver the missed-check-in alert to Jonas"
+shown jonas vigil inbox
+printf '%s\n' "$missed" | indent
+as sofia inbox
+grep -q "MISSED CHECK-IN" <<<"$last_output" || fail "the relay did not deliver the missed-check-in alert to Sofia"
+say "Both got it from the relay alone, signed by Amal, sealed by her phone before it was taken."
+
 # ── 9 ─────────────────────────────────────────────────────────────────────────────────────────
 clear_text="Released without charge, home safe. Thank you both."
-section "9. What the relay holds: ciphertext only"
+section "10. What the relay holds: ciphertext only"
 say "Hours later Amal is released and sends the all-clear. Nobody is watching, so it waits on"
 say "the relay until Jonas and Sofia next look:"
 as amal all-clear "$clear_text"
@@ -302,7 +323,7 @@ for size, head in pending:
 EOF
 say "Searching every file of the relay for what was said, and who said it:"
 found=0
-for text in "$panic_text" "$clear_text" "Arrived at the shelter" "north checkpoint" "lawyer" "On my way" "Tarifa" "Amal" "Jonas" "Sofia"; do
+for text in "$panic_text" "$clear_text" "I may be detained" "Arrived at the shelter" "north checkpoint" "lawyer" "On my way" "Tarifa" "Amal" "Jonas" "Sofia"; do
     if grep -r -a -q -F -- "$text" "$work/relay"; then
         printf '      FOUND      "%s"\n' "$text"
         found=1
@@ -317,7 +338,7 @@ as jonas inbox
 as sofia inbox
 
 # ── 10 ────────────────────────────────────────────────────────────────────────────────────────
-section "10. Everything stops"
+section "11. Everything stops"
 say "The relay gets SIGTERM and shuts down cleanly:"
 code=0
 stop_process "$relay_pid" || code=$?
@@ -326,6 +347,6 @@ grep -v '^$' "$work/relay.log" | grep -E 'shutting down|stopped' | sed -E 's/^[^
 [ $code -eq 0 ] || fail "vigil-relay exited with code $code after SIGTERM"
 say "vigil-relay exited with code 0; the temporary directory is removed next."
 echo
-echo "Done in $(($(date +%s) - start)) s: check-in, panic alert, acknowledgements and all-clear went"
+echo "Done in $(($(date +%s) - start)) s: check-in, panic alert, acknowledgements, the dead man's switch and all-clear went"
 echo "through a real relay that only ever held ciphertext. What a tampered, misdirected or forged"
 echo "envelope gets is shown by the in-memory demo: Tools/demo.sh --in-memory"
