@@ -18,3 +18,9 @@ fi
 
 echo "== tests"
 swift test --skip-build "$@"
+
+# Every fuzz target is built and run for a few seconds, so that they keep building and the
+# committed corpus keeps passing; Tools/fuzz.sh runs them for longer. Its last line is
+# `fuzz: N passed, M failed`. VIGIL_FUZZ_SECONDS=0 only replays the corpus.
+echo "== fuzz"
+Tools/fuzz.sh "${VIGIL_FUZZ_SECONDS:-5}"

@@ -58,6 +58,12 @@ final class RelayService: Sendable {
 
     /// Largest body a route accepts.
     func bodyLimit(for route: Route) -> Int {
+        Self.bodyLimit(for: route, configuration: configuration)
+    }
+
+    /// Largest body a route accepts under `configuration` (``RequestParsingProbe`` needs it
+    /// without a service).
+    static func bodyLimit(for route: Route, configuration: RelayConfiguration) -> Int {
         switch route {
         case .deposit:
             return configuration.maxBlobBytes
