@@ -33,6 +33,7 @@ struct FetchAckWorkload: Workload {
         if unacknowledged.isEmpty {
             return owner.signedRequest(.fetch, method: .GET, path: path, query: query)
         }
+        // Encoding a list of integers cannot fail.
         let body = try! JSONEncoder().encode(AcknowledgeRequest(ids: unacknowledged))
         return owner.signedRequest(
             .ack, method: .POST, path: "\(path)/ack", body: Array(body), contentType: "application/json")

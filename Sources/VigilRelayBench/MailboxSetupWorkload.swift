@@ -31,6 +31,7 @@ struct MailboxSetupWorkload: Workload {
         if mailboxes.count < count {
             let owner = MailboxOwner()
             creating = owner
+            // Encoding a struct of one string cannot fail.
             let request = CreateMailboxRequest(ownerKey: Hex.encode(owner.key.publicKey.rawRepresentation))
             return owner.signedRequest(
                 .create, method: .POST, path: "\(base)/v1/mailboxes", body: Array(try! JSONEncoder().encode(request)),
