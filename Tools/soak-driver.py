@@ -10,6 +10,9 @@ Subcommands, each run as its own process by soak.sh:
   owner    one owner: a thread per mailbox long-polls, fetches (sometimes from after=0, as a
            fresh client would), checks and logs every message, and acknowledges it; after the
            deadline it drains what is left
+  timers   timer worker: threads arm timers (bundles of 1-3 blobs to the owners' mailboxes,
+           deadline 5-20 s ahead), renew most (sometimes replacing the bundle), disarm some and
+           let some fire; logs the blobs of every fired, disarmed and replaced bundle
   sample   prints one CSV line: the relay's RSS and fd count, and the database file sizes
   verify   reads everything above and prints the summary table; exit 1 if a check failed
 
@@ -326,6 +329,155 @@ def cmd_owner(args):
         log.write(json.dumps({"summary": totals}) + "\n")
 
 
+# --- timers ----------------------------------------------------------------------------------
+
+def timer_bundle(rng, mailboxes):
+    """1-3 distinct blobs, each to a random owner mailbox: (request list, [(mailbox, digest)])."""
+    request, record = [], []
+    for _ in range(rng.randint(1, 3)):
+        mailbox = rng.choice(mailboxes)
+        blob = os.urandom(rng.choice([304, 304, 1072]))
+        request.append({"mailbox_id": mailbox, "blob": base64.b64encode(blob).decode()})
+        record.append([mailbox, blake2b256(blob)])
+    return request, record
+
+
+def timer_thread(args, mailboxes, log, lock, totals, seed):
+    """Timer lifecycles, one after another, until args.until (after args.end all are disarmed): arm (deadline 5-20 s ahead), renew
+    0-4 times before the deadline (sometimes replacing the bundle, sometimes reading the timer
+    first), then disarm or let it fire. Fired = the last successful arm/renew deadline passed
+    with no disarm (the client's point of view); renewals and disarms are only sent while the
+    deadline is at least 2 s away, so the client's and the relay's views cannot disagree."""
+    rng = random.Random(seed)
+    relay = Relay(args.url, timeout=30)
+
+    def note(kind, **fields):
+        with lock:
+            log.write(json.dumps(dict(t=kind, **fields)) + "\n")
+
+    def count(key, status=None):
+        with lock:
+            totals[key] = totals.get(key, 0) + 1
+            if status is not None:
+                totals["statuses"][str(status)] = totals["statuses"].get(str(status), 0) + 1
+
+    def call(key, method, path, secret, body=b""):
+        """(status, json) or None after a transport error (logged, counted)."""
+        try:
+            status, data = relay.request(method, path, body=body, secret=secret,
+                                         content_type="application/json" if body else None)
+        except (OSError, http.client.HTTPException) as error:
+            count("errors")
+            note("error", what=key, error=str(error))
+            return None
+        count(key, status)
+        try:
+            return status, json.loads(data) if data else {}
+        except ValueError:
+            return status, {}
+
+    while time.time() < args.until:
+        public, secret = keypair()
+        bundle, blobs = timer_bundle(rng, mailboxes)
+        deadline = int(time.time()) + rng.randint(5, 20)
+        body = json.dumps({"timer_key": public.hex(), "deadline": deadline, "blobs": bundle}).encode()
+        answer = call("arms", "POST", "/v1/timers", secret, body)
+        if answer is None:
+            note("ambiguous", blobs=blobs)  # may or may not exist: excluded from the checks
+            time.sleep(0.5)
+            continue
+        status, reply = answer
+        if status != 201:
+            note("dead", why=f"arm refused {status}", blobs=blobs)
+            relay.backoff()
+            continue
+        timer = reply["timer_id"]
+        path = f"/v1/timers/{timer}"
+        renewals = rng.choice([0, 1, 1, 2, 2, 3, 4])
+        fate = "fire" if rng.random() < 0.35 else "disarm"
+        if time.time() >= args.end:
+            # Nothing may fire after args.end (the owners must still be there to fetch it), but
+            # the connections stay busy until the end of the load: arm and disarm promptly.
+            fate, renewals = "disarm", 0
+        outcome = None
+        for _ in range(renewals + 1):
+            # Act somewhere between now and 2.5 s before the deadline.
+            latest = deadline - 2.5 - time.time()
+            if latest <= 0:
+                break
+            time.sleep(rng.uniform(0, latest if time.time() < args.end else min(latest, 1.0)))
+            last_round = _ == renewals or time.time() >= args.end
+            if last_round and time.time() >= args.end:
+                fate = "disarm"
+            if rng.random() < 0.2:
+                answer = call("reads", "GET", path, secret)
+                if answer is not None and (answer[0] != 200 or answer[1].get("deadline") != deadline
+                                           or answer[1].get("blobs") != len(blobs)):
+                    note("anomaly", what="read", timer=timer, expected=[deadline, len(blobs)], got=list(answer))
+            if deadline - time.time() < 2:
+                break  # too close to call: it fires
+            if last_round:
+                if fate == "disarm":
+                    answer = call("disarms", "DELETE", path, secret)
+                    if answer is None:
+                        outcome = "ambiguous"
+                    elif answer[0] == 200:
+                        outcome = "disarmed"
+                    else:
+                        note("anomaly", what="disarm", timer=timer, status=answer[0], left=deadline - time.time())
+                        outcome = "unknown"
+                break
+            new_deadline = int(time.time()) + rng.randint(5, 20)
+            request = {"deadline": new_deadline}
+            replace = rng.random() < 0.3
+            if replace:
+                new_bundle, new_blobs = timer_bundle(rng, mailboxes)
+                request["blobs"] = new_bundle
+            answer = call("renews", "POST", path + "/renew", secret, json.dumps(request).encode())
+            if answer is None:
+                outcome = "ambiguous"
+                if replace:
+                    note("ambiguous", blobs=new_blobs)
+                break
+            if answer[0] != 200 or answer[1].get("deadline") != new_deadline:
+                note("anomaly", what="renew", timer=timer, status=answer[0], reply=answer[1],
+                     left=deadline - time.time())
+                if replace:
+                    note("dead", why="renewal refused", blobs=new_blobs)
+                if answer[0] == 404:
+                    outcome = "unknown"
+                    break
+                continue
+            deadline = new_deadline
+            if replace:
+                count("replaced")
+                note("dead", why="replaced", timer=timer, blobs=blobs)
+                blobs = new_blobs
+        if outcome is None:
+            count("fired")
+            note("fired", timer=timer, deadline=deadline, blobs=blobs)
+        elif outcome == "disarmed":
+            note("dead", why="disarmed", timer=timer, blobs=blobs)
+        else:
+            note("ambiguous", timer=timer, blobs=blobs)
+    relay.close()
+
+
+def cmd_timers(args):
+    state = load_state(args.state)
+    mailboxes = [m["id"] for owner in state["owners"] for m in owner["mailboxes"]]
+    lock = threading.Lock()
+    totals = {"errors": 0, "statuses": {}}
+    with open(args.log, "w", buffering=1) as log:
+        threads = [threading.Thread(target=timer_thread, args=(args, mailboxes, log, lock, totals, 1000 + n))
+                   for n in range(args.threads)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        log.write(json.dumps({"summary": totals}) + "\n")
+
+
 # --- sampling --------------------------------------------------------------------------------
 
 def file_size(path):
@@ -455,8 +607,63 @@ def cmd_verify(args):
                     corrupted += 1
             elif "ack_deleted" in record or "unordered" in record:
                 ack_problems += 1
+    # Timers: every blob of a fired timer fetched by its owner exactly once (one message id);
+    # no blob of a disarmed timer or of a replaced bundle ever delivered.
+    fired, dead, ambiguous = set(), {}, set()
+    timer_anomalies, timer_totals = [], {"errors": 0, "statuses": {}}
+    fired_timers = 0
+    for path in sorted(glob.glob(os.path.join(args.work, "timers*.jsonl"))):
+        for record in read_jsonl(path):
+            kind = record.get("t")
+            if "summary" in record:
+                for key, value in record["summary"].items():
+                    if key == "statuses":
+                        for status, n in value.items():
+                            timer_totals["statuses"][status] = timer_totals["statuses"].get(status, 0) + n
+                    else:
+                        timer_totals[key] = timer_totals.get(key, 0) + value
+            elif kind == "fired":
+                fired_timers += 1
+                fired.update(tuple(b) for b in record["blobs"])
+            elif kind == "dead":
+                for b in record["blobs"]:
+                    dead[tuple(b)] = record["why"]
+            elif kind == "ambiguous":
+                ambiguous.update(tuple(b) for b in record["blobs"])
+            elif kind in ("anomaly", "error"):
+                timer_anomalies.append(record)
+    timer_ids = {}  # (mailbox, digest) -> message ids it was delivered under
+    timer_again = 0
+    for path in sorted(glob.glob(os.path.join(args.work, "owner-*.jsonl"))):
+        for record in read_jsonl(path):
+            if "id" in record and (record["m"], record["d"]) in (fired | set(dead) | ambiguous):
+                timer_ids.setdefault((record["m"], record["d"]), set()).add(record["id"])
+                if record.get("again"):
+                    timer_again += 1
+    timer_digests = {d for _, d in fired | set(dead) | ambiguous}
+    fired_missing = [b for b in fired if b not in timer_ids]
+    fired_multiple = [b for b in fired if len(timer_ids.get(b, ())) > 1]
+    dead_delivered = [b for b in dead if b in timer_ids]
+    t = timer_totals
+    check("timers exercised (arm, renew, replace, disarm, fire)",
+          all(t.get(k, 0) > 0 for k in ("arms", "renews", "replaced", "disarms")) and fired_timers > 0,
+          f"{t.get('arms', 0)} arms, {t.get('renews', 0)} renews ({t.get('replaced', 0)} replacing the bundle), "
+          f"{t.get('disarms', 0)} disarms, {t.get('reads', 0)} reads, {fired_timers} fired", "> 0 each")
+    check("fired-timer blobs fetched exactly once", not fired_missing and not fired_multiple and timer_again == 0,
+          f"{len(fired)} blobs, {len(fired_missing)} never fetched, {len(fired_multiple)} under 2+ ids, "
+          f"{timer_again} after ack", "0")
+    check("disarmed/replaced blobs never delivered", not dead_delivered,
+          f"{len(dead)} blobs ({sum(1 for w in dead.values() if w == 'disarmed')} disarmed, "
+          f"{sum(1 for w in dead.values() if w == 'replaced')} replaced), {len(dead_delivered)} delivered", "0")
+    timer_refused = {s: n for s, n in t["statuses"].items() if s not in ("200", "201")}
+    check("timer requests: anomalies, errors, refusals", not timer_anomalies and not timer_refused,
+          f"{len(timer_anomalies)} anomalies/errors, refused {json.dumps(timer_refused) if timer_refused else 'none'}"
+          f"{', ' + str(len(ambiguous)) + ' ambiguous blobs' if ambiguous else ''}", "0")
+    if timer_anomalies:
+        print("timer anomalies:", *[json.dumps(a) for a in timer_anomalies[:5]], sep="\n  ", file=sys.stderr)
+
     lost = [key for key in deposited if key not in received]
-    unconfirmed = [key for key in received if key not in deposited]
+    unconfirmed = [key for key in received if key not in deposited and received[key] not in timer_digests]
     check("deposits answered 201, all fetched", not lost,
           f"{len(deposited)} accepted, {len(lost)} lost", "0 lost")
     check("fetched again after its ack", duplicates == 0 and again == 0,
@@ -548,7 +755,6 @@ def cmd_verify(args):
     print()
     print(f"Relay soak: {args.minutes} min of load, {sent} deposits sent ({bytes_deposited / 1048576:.0f} MiB accepted), "
           f"{fetches} fetches, {len(samples)} samples")
-    print("Timer arm/renew: skipped (timers are not implemented in the relay yet)")
     width = [max(len(r[i]) for r in rows + [("check", "figure", "bound", "result")]) for i in range(4)]
     line = "  ".join(["{:<%d}" % w for w in width])
     print(line.format("check", "figure", "bound", "result"))
@@ -584,6 +790,13 @@ def main():
     p.add_argument("--drain", type=float, default=90)
     p.add_argument("--pause", type=float, default=0.25, help="seconds between rounds that found messages")
     p.add_argument("--log", required=True)
+    p = sub.add_parser("timers")
+    p.add_argument("--url", required=True)
+    p.add_argument("--state", required=True)
+    p.add_argument("--until", type=float, required=True, help="end of the load")
+    p.add_argument("--end", type=float, required=True, help="only disarms after this (fired ones fire by +20 s)")
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--log", required=True)
     p = sub.add_parser("sample")
     p.add_argument("--pid", type=int, required=True)
     p.add_argument("--data-dir", required=True)
@@ -601,7 +814,7 @@ def main():
     p.add_argument("--purge-slack", type=int, default=64 << 10)
     args = parser.parse_args()
     {"setup": cmd_setup, "deposit": cmd_deposit, "owner": cmd_owner, "sample": cmd_sample,
-     "pages": cmd_pages, "verify": cmd_verify}[args.command](args)
+     "pages": cmd_pages, "verify": cmd_verify, "timers": cmd_timers}[args.command](args)
 
 
 if __name__ == "__main__":

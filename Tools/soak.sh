@@ -2,6 +2,8 @@
 # The relay soak: vigil-relay (release build) for MINUTES (default 10) under a mixed load from
 # several client processes, then the checks:
 #   * every deposit answered 201 was fetched by its owner exactly once, byte for byte;
+#   * every blob of every timer that fired was fetched by its owner exactly once; no blob of a
+#     disarmed timer or of a replaced bundle was ever delivered;
 #   * RSS flat after the warm-up (bounded growth and slope), open fds flat under load and back
 #     to the idle count after it;
 #   * the database after all acknowledgements (nothing pending, WAL gone after a clean stop,
@@ -14,7 +16,12 @@
 #   long-polls (wait 5-25 s), plain polls, small pages, occasional fetch from after=0, and an
 #   acknowledgement of every page (a refusal is retried after its Retry-After; a quarter second
 #   between rounds keeps each owner key inside the relay's nonce budget of 4096 per window).
-#   Timer arm/renew is skipped: the relay has no timers yet.
+#   A timer process (SOAK_TIMER_THREADS threads, 8) arms timers (bundles of 1-3 blobs to the
+#   owners' mailboxes, deadline 5-20 s ahead), renews most before their deadline (30% of renewals
+#   replace the bundle), disarms some and lets some fire; in the last 30 s of the load it only arms
+#   and disarms (so everything it let fire has fired, and been fetched, before the owners drain). Checked:
+#   every blob of every fired timer fetched by its owner exactly once; no blob of a disarmed
+#   timer or of a replaced bundle ever delivered.
 #
 # Bounds: RSS may grow at most 16 MiB from the end of the warm-up to the end, with a
 # least-squares slope of at most 1 MiB/min; the fd count may vary by at most 4 under load and
@@ -28,7 +35,7 @@
 # .build/ (the repository's disk, so that fsync is real), removed on exit.
 #
 # Environment (all optional): SOAK_DEPOSITORS (4), SOAK_OWNERS (4), SOAK_RATE (deposits/s per
-# depositor, 40), SOAK_SAMPLE_SECONDS (5), SOAK_WARMUP_SECONDS (120, or a fifth of the run if
+# depositor, 40), SOAK_TIMER_THREADS (8), SOAK_SAMPLE_SECONDS (5), SOAK_WARMUP_SECONDS (120, or a fifth of the run if
 # shorter), SOAK_BIN (directory holding vigil-relay; default: build it in release mode),
 # SOAK_KEEP=1 to keep the work directory.
 
@@ -43,6 +50,7 @@ minutes=${1:-10}
 depositors=${SOAK_DEPOSITORS:-4}
 owners=${SOAK_OWNERS:-4}
 rate=${SOAK_RATE:-40}
+timer_threads=${SOAK_TIMER_THREADS:-8}
 sample_seconds=${SOAK_SAMPLE_SECONDS:-5}
 seconds=$(python3 -c "print(int(float('$minutes') * 60))")
 warmup=${SOAK_WARMUP_SECONDS:-$(( seconds / 5 < 120 ? seconds / 5 : 120 ))}
@@ -87,7 +95,8 @@ start_relay() {
     : >"$work/relay.out"
     "$@" "$bin/vigil-relay" serve --data-dir "$data" --host 127.0.0.1 --port 0 \
         --deposits-per-minute 100000000 --deposit-burst 100000000 \
-        --creations-per-hour 100000 --creation-burst 1000 --log-level "${log_level:-warning}" \
+        --creations-per-hour 100000 --creation-burst 1000 \
+        --timers-per-hour 100000000 --max-timers 100000 --log-level "${log_level:-warning}" \
         >"$work/relay.out" 2>>"$work/relay.err" &
     relay_pid=$!
     for _ in $(seq 1 200); do
@@ -133,13 +142,16 @@ python3 "$driver" setup --url "$url" --owners "$owners" --out "$work/state.json"
 for _ in 1 2 3; do sample idle; sleep 1; done
 idle_pages=$(python3 "$driver" pages "$data/relay.sqlite")
 
-say "load: $depositors depositors x $rate/s, $owners owners x 2 mailboxes, ${minutes} min (warm-up ${warmup} s); timer arm/renew skipped (no timers in the relay yet)"
+say "load: $depositors depositors x $rate/s, $owners owners x 2 mailboxes, ${timer_threads} timer threads, ${minutes} min (warm-up ${warmup} s)"
 until=$(python3 -c "import time; print(time.time() + $seconds)")
 for i in $(seq 1 "$depositors"); do
     python3 "$driver" deposit --url "$url" --state "$work/state.json" --until "$until" --rate "$rate" \
         --seed "$i" --log "$work/deposit-$i.jsonl" &
     pids+=($!)
 done
+python3 "$driver" timers --url "$url" --state "$work/state.json" --until "$until" --end "$(python3 -c "print($until - 30)")" \
+    --threads "$timer_threads" --log "$work/timers.jsonl" &
+pids+=($!)
 owner_pids=()
 for i in $(seq 0 $((owners - 1))); do
     python3 "$driver" owner --url "$url" --state "$work/state.json" --index "$i" --until "$until" \
