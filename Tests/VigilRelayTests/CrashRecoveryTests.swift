@@ -253,7 +253,7 @@ final class CrashTestRelay: @unchecked Sendable {
     }
 
     /// The port from the one line the relay prints once it listens.
-    func listeningPort(timeout: Duration = .seconds(20)) async throws -> Int {
+    func listeningPort(timeout: Duration = .seconds(60)) async throws -> Int {
         let prefix = "vigil-relay listening on http://127.0.0.1:"
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {

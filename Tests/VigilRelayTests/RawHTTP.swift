@@ -59,7 +59,7 @@ enum RawHTTPError: Error {
 enum RawHTTP {
     /// Writes `request` (ignoring a write failure: a server may close after refusing the head)
     /// and reads one response.
-    static func exchange(port: Int, _ request: [UInt8], timeout: TimeAmount = .seconds(15)) async throws -> RawResponse {
+    static func exchange(port: Int, _ request: [UInt8], timeout: TimeAmount = .seconds(60)) async throws -> RawResponse {
         let connection = try await connect(port: port)
         defer { connection.close() }
         return try await connection.exchange(request, timeout: timeout)
