@@ -79,11 +79,15 @@ struct RelayHarness: Sendable {
     }
 }
 
-/// Test defaults: generous rate limits (each test has its own relay, all from 127.0.0.1), so
-/// only tests that are about limits meet them.
+/// Test defaults: generous rate limits (each test has its own relay, all from 127.0.0.1) and
+/// read deadlines (hundreds of tests share two cores, so a client task may wait seconds to be
+/// scheduled between connecting and writing), so only tests that are about limits or deadlines
+/// meet them.
 private func testConfiguration(directory: String) -> RelayConfiguration {
     var configuration = RelayConfiguration(dataDirectory: directory)
     configuration.port = 0
+    configuration.headerTimeoutSeconds = 60
+    configuration.bodyTimeoutSeconds = 60
     configuration.mailboxCreationBurst = 1000
     configuration.mailboxCreationsPerHour = 100_000
     configuration.depositBurst = 1000
