@@ -138,7 +138,11 @@ public final class RelayClient: Sendable {
     public func armTimer(
         timerKey: SigningKeyPair, deadline: UInt64, blobs: [TimerBlobPayload]
     ) async throws(RelayClientError) -> String {
-        try await send(.armTimer(timerKey: timerKey, deadline: deadline, blobs: blobs)).timerID()
+        let id = try await send(.armTimer(timerKey: timerKey, deadline: deadline, blobs: blobs)).timerID()
+        guard id == TimerIDs.derive(timerKey: timerKey.publicKey) else {
+            throw .invalidResponse("the relay answered with a timer ID that is not derived from the timer key")
+        }
+        return id
     }
 
     /// Moves a timer's deadline and, when `blobs` is not nil, replaces its bundle (contacts

@@ -130,6 +130,8 @@ extension RelayRefusal: CustomStringConvertible {
             advice = "the relay gave up waiting for the request: the connection is slow; retry"
         case .replayedRequest:
             advice = "the relay has already seen this signed request: retry, which signs it afresh"
+        case .timerExists:
+            advice = "the relay already holds a timer armed with this key: renew or disarm it"
         case .lengthRequired:
             advice = "the relay wants a Content-Length: this client and the relay may be of different versions"
         case .bodyTooLarge:

@@ -355,17 +355,15 @@ final class RelayService: Sendable {
         try checkNonce(headers, key: key, now: now)
         try checkDeadline(body.deadline, now: now)
         let blobs = try bundle(body.blobs)
-        for _ in 0..<3 {
-            let id = MailboxIDs.generate()
-            if try await targetingMailboxes({ () async throws(StoreError) in
-                try await store.armTimer(
-                    id: id, timerKey: key.rawRepresentation, deadline: body.deadline, blobs: blobs, createdAt: now,
-                    maxTimers: configuration.maxTimers)
-            }) {
-                return .json(201, ArmTimerResponse(timerID: id))
-            }
+        let id = TimerIDs.derive(timerKey: key)
+        guard try await targetingMailboxes({ () async throws(StoreError) in
+            try await store.armTimer(
+                id: id, timerKey: key.rawRepresentation, deadline: body.deadline, blobs: blobs, createdAt: now,
+                maxTimers: configuration.maxTimers)
+        }) else {
+            throw Refusal(.timerExists, "a timer with this key is already armed: renew or disarm it")
         }
-        throw StoreError.mailboxExists
+        return .json(201, ArmTimerResponse(timerID: id))
     }
 
     /// `POST /v1/timers/{id}/renew`: a new deadline, and a new bundle when one is given.

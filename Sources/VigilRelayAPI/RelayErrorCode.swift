@@ -7,6 +7,7 @@ public enum RelayErrorCode: String, CaseIterable, Codable, Hashable, Sendable {
     case methodNotAllowed = "method_not_allowed"
     case requestTimeout = "request_timeout"
     case replayedRequest = "replayed_request"
+    case timerExists = "timer_exists"
     case lengthRequired = "length_required"
     case bodyTooLarge = "body_too_large"
     case rateLimited = "rate_limited"
@@ -24,7 +25,7 @@ public enum RelayErrorCode: String, CaseIterable, Codable, Hashable, Sendable {
         case .notFound: return 404
         case .methodNotAllowed: return 405
         case .requestTimeout: return 408
-        case .replayedRequest: return 409
+        case .replayedRequest, .timerExists: return 409
         case .lengthRequired: return 411
         case .bodyTooLarge: return 413
         case .rateLimited: return 429

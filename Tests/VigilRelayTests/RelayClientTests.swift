@@ -120,6 +120,18 @@ import VigilRelayAPI
         guard case .invalidResponse = error else { Issue.record("expected invalidResponse, got \(String(describing: error))"); return }
     }
 
+    @Test func aTimerIDNotDerivedFromTheKeyIsAnInvalidResponse() async throws {
+        let other = TimerIDs.derive(timerKey: SigningKeyPair().publicKey)
+        let server = try await CannedHTTPServer.start(replying: .http(201, #"{"timer_id": "\#(other)"}"#))
+        defer { Task { await server.stop() } }
+        let error = await relayError { () async throws(RelayClientError) in
+            try await client(server).armTimer(
+                timerKey: SigningKeyPair(), deadline: 2_000_000_000,
+                blobs: [TimerBlobPayload(mailboxID: Self.mailboxID, blob: Data([1]))])
+        }
+        guard case .invalidResponse = error else { Issue.record("expected invalidResponse, got \(String(describing: error))"); return }
+    }
+
     @Test func anAcknowledgementCountingMoreThanAskedIsAnInvalidResponse() async throws {
         let server = try await CannedHTTPServer.start(replying: .http(200, #"{"deleted": 3}"#))
         defer { Task { await server.stop() } }

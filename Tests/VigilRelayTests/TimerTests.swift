@@ -255,7 +255,8 @@ import VigilStorage
             let (mailbox, _) = try await relay.makeMailbox()
             let key = SigningKeyPair()
             let id = try await relay.client.armTimer(timerKey: key, deadline: relay.clock.now + 60, blobs: [Self.alert(mailbox)])
-            let fired = try await relay.client.armTimer(timerKey: key, deadline: relay.clock.now + 30, blobs: [Self.alert(mailbox)])
+            let firedKey = SigningKeyPair()
+            let fired = try await relay.client.armTimer(timerKey: firedKey, deadline: relay.clock.now + 30, blobs: [Self.alert(mailbox)])
             let unknown = MailboxIDs.generate()
             let deadline = relay.clock.now + 50
 
@@ -275,7 +276,7 @@ import VigilStorage
             relay.clock.advance(by: 30)
             try await Hostile.eventually { try await relay.stored(mailbox).count == 1 }
             answers.append(await relayError { () async throws(RelayClientError) in
-                try await relay.client.renewTimer(timerID: fired, timerKey: key, deadline: relay.clock.now + 10)
+                try await relay.client.renewTimer(timerID: fired, timerKey: firedKey, deadline: relay.clock.now + 10)
             })
             #expect(answers.allSatisfy { $0?.relayCode == .notFound })
             #expect(Set(answers).count == 1, "\(answers)")
@@ -315,14 +316,41 @@ import VigilStorage
             #expect(replayed.status == 409 && replayed.errorCode == "replayed_request")
             #expect(try await relay.store.statistics().timers == 1)
 
-            let id = try await relay.client.armTimer(timerKey: key, deadline: relay.clock.now + 60, blobs: [Self.alert(mailbox)])
-            let renew = try relay.request(.renewTimer(timerID: id, timerKey: key, deadline: relay.clock.now + 90, blobs: nil))
+            let second = SigningKeyPair()
+            let id = try await relay.client.armTimer(timerKey: second, deadline: relay.clock.now + 60, blobs: [Self.alert(mailbox)])
+            let renew = try relay.request(.renewTimer(timerID: id, timerKey: second, deadline: relay.clock.now + 90, blobs: nil))
             #expect(try await relay.raw(renew).status == 200)
             #expect(try await relay.raw(renew).errorCode == "replayed_request")
-            let disarm = try relay.request(.disarmTimer(timerID: id, timerKey: key))
+            let disarm = try relay.request(.disarmTimer(timerID: id, timerKey: second))
             #expect(try await relay.raw(disarm).status == 200)
             // Replayed after the timer is gone: the timer is unknown first.
             #expect(try await relay.raw(disarm).errorCode == "not_found")
+        }
+    }
+
+    @Test("A timer's ID is derived from its key; arming again with the key of an armed timer is refused, once it fired the key may arm again")
+    func derivedIDs() async throws {
+        try await withRelay(Self.fast) { relay in
+            let (mailbox, _) = try await relay.makeMailbox()
+            let key = SigningKeyPair()
+            let id = try await relay.client.armTimer(timerKey: key, deadline: relay.clock.now + 60, blobs: [Self.alert(mailbox)])
+            #expect(id == TimerIDs.derive(timerKey: key.publicKey))
+            #expect(id != TimerIDs.derive(timerKey: SigningKeyPair().publicKey))
+            #expect(MailboxIDs.isWellFormed(id) && id.count == 24)
+
+            // A fresh request (new nonce) with the same key: refused, the first timer unchanged.
+            let again = await relayError { () async throws(RelayClientError) in
+                try await relay.client.armTimer(timerKey: key, deadline: relay.clock.now + 5, blobs: [Self.alert(mailbox), Self.alert(mailbox)])
+            }
+            #expect(again?.relayCode == .timerExists && again?.status == 409)
+            let status = try await relay.client.timerStatus(timerID: id, timerKey: key)
+            #expect(status.deadline == relay.clock.now + 60 && status.blobs == 1)
+            #expect(try await relay.store.statistics().timers == 1)
+
+            // Fired: the ID is free again, and the key arms a new timer under it.
+            relay.clock.advance(by: 61)
+            try await Hostile.eventually { try await relay.stored(mailbox).count == 1 }
+            #expect(try await relay.client.armTimer(timerKey: key, deadline: relay.clock.now + 60, blobs: [Self.alert(mailbox)]) == id)
         }
     }
 
