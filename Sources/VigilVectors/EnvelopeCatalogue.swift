@@ -60,6 +60,24 @@ private func addValidEnvelopes(to v: inout EnvelopeVectors) {
     v.addValid(
         "panic, long message with location", "A 700-byte message.",
         body: .panic(Panic(message: asciiText(700), location: ceuta)), bucket: 1024)
+    v.addValid(
+        "panic to the first circle, with escalation",
+        "Flags 0x03: location, then the escalation: the second circle is alerted 15 minutes later unless a contact acknowledges; two relays hold an escalation timer each, and the alert carries their key seeds.",
+        body: .panic(Panic(
+            message: "Detained at the port. Call the lawyer.", location: ceuta,
+            escalation: Escalation(alertsAt: Timestamp(secondsSince1970: baseTime + 900), timers: [
+                EscalationTimer(relayURL: "https://relay.example.org", keySeed: fixedSeed("escalation timer 1")),
+                EscalationTimer(relayURL: "http://vigilrelay2xyz.onion", keySeed: fixedSeed("escalation timer 2")),
+            ]))),
+        bucket: 1024)
+    v.addValid(
+        "panic to the first circle, escalation by the client only",
+        "Flags 0x02 and a count of 0: no relay holds an escalation timer, so only the defender's own client escalates.",
+        body: .panic(Panic(message: "Need help now.", escalation: Escalation(alertsAt: Timestamp(secondsSince1970: baseTime + 600), timers: []))),
+        bucket: 256)
+    v.addValid(
+        "panic escalated to the second circle", "Flags 0x04: nobody in the first circle acknowledged in time.",
+        body: .panic(Panic(message: "Detained at the port. Call the lawyer.", location: ceuta, escalated: true)), bucket: 256)
 
     // Receipts and acknowledgements go the other way: from the contact back to the defender.
     let ids = (0..<256).map { fixedMessageID("receipt entry \($0)") }
@@ -96,6 +114,19 @@ private func addValidEnvelopes(to v: inout EnvelopeVectors) {
     v.addValid(
         "missed check-in, never checked in", "Flags 0x00 and no message.",
         body: .missedCheckIn(MissedCheckIn(lastCheckInAt: nil, dueAt: Timestamp(secondsSince1970: baseTime))),
+        bucket: 256)
+    v.addValid(
+        "missed check-in to the first circle, with escalation",
+        "Flags 0x03: the second circle is alerted an hour after the due time unless a contact acknowledges.",
+        body: .missedCheckIn(MissedCheckIn(
+            lastCheckInAt: Timestamp(secondsSince1970: baseTime - 7_200), dueAt: Timestamp(secondsSince1970: baseTime),
+            message: "Call Amparo.", escalation: Escalation(alertsAt: Timestamp(secondsSince1970: baseTime + 3_600), timers: [
+                EscalationTimer(relayURL: "https://relay.example.org", keySeed: fixedSeed("switch escalation timer")),
+            ]))),
+        bucket: 1024)
+    v.addValid(
+        "missed check-in escalated to the second circle", "Flags 0x04.",
+        body: .missedCheckIn(MissedCheckIn(lastCheckInAt: nil, dueAt: Timestamp(secondsSince1970: baseTime), escalated: true)),
         bucket: 256)
     v.addValid(
         "all clear with message", "",
@@ -311,7 +342,26 @@ private func addBodyFailures(to v: inout EnvelopeVectors) {
     v.addInvalidBody("check-in: trailing byte", "A valid check-in followed by 00.", kind: .checkIn, body: checkIn(tail: [0]), .init("trailing_bytes"))
     v.addInvalidBody("check-in: empty body", "", kind: .checkIn, body: [], .init("truncated"))
 
-    v.addInvalidBody("panic: reserved flag bit 1", "Flags 0x02.", kind: .panic, body: Bytes().u8(0x02).text([]).bytes, .init("reserved_bits"))
+    v.addInvalidBody("panic: reserved flag bit 3", "Flags 0x08.", kind: .panic, body: Bytes().u8(0x08).text([]).bytes, .init("reserved_bits"))
+    let seed = fixedSeed("escalation timer 1")
+    let relay = utf8("https://relay.example.org")
+    v.addInvalidBody(
+        "panic: escalation and escalated", "Flags 0x06: an alert cannot both escalate and be escalated (there is no third circle).",
+        kind: .panic, body: Bytes().u8(0x06).text([]).u64(baseTime).u8(0).bytes, .init("invalid_value", "escalation"))
+    v.addInvalidBody(
+        "panic: escalation flag without escalation", "Flags 0x02 and nothing after the message.", kind: .panic,
+        body: Bytes().u8(0x02).text([]).bytes, .init("truncated"))
+    v.addInvalidBody(
+        "panic: nine escalation timers", "Count 9, one over the limit of 8.", kind: .panic,
+        body: Bytes().u8(0x02).text([]).u64(baseTime).u8(9).bytes, .init("field_too_long", "escalation"))
+    v.addInvalidBody(
+        "panic: escalation timer on a relay that is not a URL", "The relay is `ftp://relay.example.org`.", kind: .panic,
+        body: Bytes().u8(0x02).text([]).u64(baseTime).u8(1).u8(23).raw(utf8("ftp://relay.example.org")).raw(seed).bytes,
+        .init("invalid_value", "escalation"))
+    v.addInvalidBody(
+        "panic: escalation key seed of 31 bytes", "", kind: .panic,
+        body: Bytes().u8(0x02).text([]).u64(baseTime).u8(1).u8(UInt8(relay.count)).raw(relay).raw(Array(seed.prefix(31))).bytes,
+        .init("truncated"))
     v.addInvalidBody(
         "panic: message of 1025 bytes", "", kind: .panic, body: Bytes().u8(0).text(utf8(asciiText(1025))).bytes,
         .init("field_too_long", "message"))
@@ -345,8 +395,11 @@ private func addBodyFailures(to v: inout EnvelopeVectors) {
         .init("trailing_bytes"))
 
     v.addInvalidBody(
-        "missed check-in: reserved flag bit 1", "Flags 0x02.", kind: .missedCheckIn,
-        body: Bytes().u8(0x02).u64(baseTime).text([]).bytes, .init("reserved_bits"))
+        "missed check-in: reserved flag bit 3", "Flags 0x08.", kind: .missedCheckIn,
+        body: Bytes().u8(0x08).u64(baseTime).text([]).bytes, .init("reserved_bits"))
+    v.addInvalidBody(
+        "missed check-in: escalation and escalated", "Flags 0x06.", kind: .missedCheckIn,
+        body: Bytes().u8(0x06).u64(baseTime).text([]).u64(baseTime).u8(0).bytes, .init("invalid_value", "escalation"))
     v.addInvalidBody(
         "missed check-in: last check-in flag without room for both times",
         "Flags 0x01, one time and an empty message: the due time is cut short.",

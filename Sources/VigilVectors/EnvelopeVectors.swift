@@ -174,6 +174,13 @@ func bodyJSON(_ body: MessageBody) -> JSON {
         ])
     }
     func time(_ value: Timestamp?) -> JSON { value.map { JSON.uint($0.secondsSince1970) } ?? .null }
+    func escalation(_ value: Escalation?) -> JSON {
+        guard let value else { return .null }
+        return .object([
+            ("alerts_at", time(value.alertsAt)),
+            ("timers", .array(value.timers.map { .object([("relay_url", .string($0.relayURL)), ("key_seed_hex", .hex($0.keySeed))]) })),
+        ])
+    }
     switch body {
     case .checkIn(let checkIn):
         let status: String
@@ -187,7 +194,10 @@ func bodyJSON(_ body: MessageBody) -> JSON {
             ("next_due_at", time(checkIn.nextDueAt)),
         ])
     case .panic(let panic):
-        return .object([("message", text(panic.message)), ("location", location(panic.location))])
+        return .object([
+            ("message", text(panic.message)), ("location", location(panic.location)),
+            ("escalation", escalation(panic.escalation)), ("escalated", .bool(panic.escalated)),
+        ])
     case .receipt(let receipt):
         return .object([("message_ids_hex", .array(receipt.messageIDs.map { .hex($0.bytes) }))])
     case .acknowledgement(let ack):
@@ -195,7 +205,8 @@ func bodyJSON(_ body: MessageBody) -> JSON {
     case .missedCheckIn(let missed):
         return .object([
             ("last_check_in_at", time(missed.lastCheckInAt)), ("due_at", time(missed.dueAt)),
-            ("message", text(missed.message)),
+            ("message", text(missed.message)), ("escalation", escalation(missed.escalation)),
+            ("escalated", .bool(missed.escalated)),
         ])
     case .allClear(let clear):
         return .object([("message", text(clear.message))])

@@ -65,6 +65,11 @@ struct Party {
 }
 
 /// A message ID derived from a label: `BLAKE2b-128(label)`, so that vectors are reproducible.
+/// A fixed 32-byte key seed for a vector (an escalation timer's key).
+func fixedSeed(_ label: String) -> [UInt8] {
+    BLAKE2b.hash(Array("Vigil test vector seed: \(label)".utf8), outputByteCount: 32)
+}
+
 func fixedMessageID(_ label: String) -> MessageID {
     MessageID(bytes: BLAKE2b.hash(Array("Vigil test vector message: \(label)".utf8), outputByteCount: 16))!
 }

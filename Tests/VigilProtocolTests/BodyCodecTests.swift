@@ -38,6 +38,16 @@ let knownBodies: [KnownBody] = [
         body: .missedCheckIn(
             MissedCheckIn(lastCheckInAt: Timestamp(secondsSince1970: 5), dueAt: Timestamp(secondsSince1970: 7), message: "call")),
         bytes: [1] + be(UInt64(5)) + be(UInt64(7)) + [0, 4] + Array("call".utf8)),
+    KnownBody(
+        body: .panic(Panic(escalation: Escalation(
+            alertsAt: Timestamp(secondsSince1970: 9), timers: [EscalationTimer(relayURL: "http://r.example", keySeed: Array(0..<32))]))),
+        bytes: [2, 0, 0] + be(UInt64(9)) + [1, 16] + Array("http://r.example".utf8) + Array(0..<32)),
+    KnownBody(body: .panic(Panic(message: "x", escalated: true)), bytes: [4, 0, 1, 0x78]),
+    KnownBody(
+        body: .missedCheckIn(MissedCheckIn(
+            lastCheckInAt: nil, dueAt: Timestamp(secondsSince1970: 7), escalation: Escalation(alertsAt: Timestamp(secondsSince1970: 8), timers: []))),
+        bytes: [2] + be(UInt64(7)) + [0, 0] + be(UInt64(8)) + [0]),
+    KnownBody(body: .missedCheckIn(MissedCheckIn(lastCheckInAt: nil, dueAt: Timestamp(secondsSince1970: 7), escalated: true)), bytes: [4] + be(UInt64(7)) + [0, 0]),
     KnownBody(body: .allClear(AllClear()), bytes: [0, 0]),
     KnownBody(body: .allClear(AllClear(message: "safe\n\tat home")), bytes: [0, 13] + Array("safe\n\tat home".utf8)),
 ]
@@ -98,7 +108,7 @@ private let textFieldPrefixes: [(kind: MessageKind, field: String, prefix: [UInt
     // MARK: Flags
 
     @Test("Every undefined flag bit is refused as a reserved bit", arguments: [
-        (MessageKind.checkIn, 1, UInt8(0x03)), (.panic, 0, 0x01), (.missedCheckIn, 0, 0x01),
+        (MessageKind.checkIn, 1, UInt8(0x03)), (.panic, 0, 0x07), (.missedCheckIn, 0, 0x07),
     ])
     func everyUndefinedFlagBitIsReservedBitsSet(_ kind: MessageKind, _ flagsOffset: Int, _ defined: UInt8) throws {
         let base = try #require(knownBodies.first { $0.body.kind == kind && $0.bytes[flagsOffset] == 0 }).bytes

@@ -209,7 +209,7 @@ private func validEnvelope() throws -> [UInt8] {
         (.allClear, [0, 0, 0], .trailingBytes),
         (.checkIn, [0, 0x04, 0, 0], .reservedBitsSet),
         (.panic, [0x80, 0, 0], .reservedBitsSet),
-        (.missedCheckIn, [0x02] + be(UInt64(1)) + [0, 0], .reservedBitsSet),
+        (.missedCheckIn, [0x08] + be(UInt64(1)) + [0, 0], .reservedBitsSet),
         (.checkIn, [0, 0] + be(UInt16(1025)), .fieldTooLong(field: "note", limit: 1024)),
         (.receipt, be(UInt16(257)), .fieldTooLong(field: "message_ids", limit: 256)),
         (.allClear, [0, 1, 0x00], .invalidText(field: "message")),

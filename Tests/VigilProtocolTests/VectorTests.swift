@@ -262,6 +262,15 @@ enum ProtocolVectors {
             guard let value else { return .null }
             return .object(["latitude_e7": .int(Int64(value.latitudeE7)), "longitude_e7": .int(Int64(value.longitudeE7))])
         }
+        func escalation(_ value: Escalation?) -> JSONValue {
+            guard let value else { return .null }
+            return .object([
+                "alerts_at": .int(Int64(value.alertsAt.secondsSince1970)),
+                "timers": .array(value.timers.map {
+                    .object(["relay_url": .string($0.relayURL), "key_seed_hex": .string(Hex.encode($0.keySeed))])
+                }),
+            ])
+        }
         switch body {
         case .checkIn(let checkIn):
             let status: String
@@ -275,7 +284,10 @@ enum ProtocolVectors {
                 "next_due_at": time(checkIn.nextDueAt),
             ])
         case .panic(let panic):
-            return .object(["message": text(panic.message), "location": location(panic.location)])
+            return .object([
+                "message": text(panic.message), "location": location(panic.location),
+                "escalation": escalation(panic.escalation), "escalated": .bool(panic.escalated),
+            ])
         case .receipt(let receipt):
             return .object(["message_ids_hex": .array(receipt.messageIDs.map { .string(Hex.encode($0.bytes)) })])
         case .acknowledgement(let ack):
@@ -283,6 +295,7 @@ enum ProtocolVectors {
         case .missedCheckIn(let missed):
             return .object([
                 "last_check_in_at": time(missed.lastCheckInAt), "due_at": time(missed.dueAt), "message": text(missed.message),
+                "escalation": escalation(missed.escalation), "escalated": .bool(missed.escalated),
             ])
         case .allClear(let clear):
             return .object(["message": text(clear.message)])
