@@ -36,6 +36,9 @@ struct AppState: Codable, Sendable {
     /// The dead man's switch: timers held by this person's relays. Nil when never armed (and in
     /// older state files).
     var deadMansSwitch: DeadMansSwitch?
+    /// Alerts whose second circle is still to be reached, or was, or was stopped. Nil in older
+    /// state files.
+    var escalations: [PendingEscalation]?
 
     init(displayName: String, now: Timestamp) {
         version = Self.currentVersion
@@ -131,6 +134,13 @@ struct Settings: Codable, Sendable, Equatable {
     var maxAgeSeconds: UInt64 = 14 * 24 * 3600
     /// How far in the future a message's creation time may lie (clock differences).
     var maxFutureSeconds: UInt64 = 5 * 60
+    /// How long the first circle has to acknowledge an alert before the second is alerted. Nil
+    /// in older state files: ``defaultEscalationSeconds``.
+    var escalateAfterSeconds: UInt64?
+
+    static let defaultEscalationSeconds: UInt64 = 15 * 60
+
+    var escalationSeconds: UInt64 { escalateAfterSeconds ?? Self.defaultEscalationSeconds }
 
     init() {}
 }
@@ -165,6 +175,9 @@ struct Contact: Codable, Sendable {
     var addedAt: Timestamp
     /// Their most recent check-in, which says when the next is due.
     var lastCheckIn: CheckInRecord?
+    /// 1: alerted at once; 2: alerted only when nobody in tier 1 acknowledges in time. Nil
+    /// (older state files) is 1.
+    var storedTier: Int?
     /// The parsed card; checked again whenever the state is read.
     let card: ContactCard
 
@@ -181,8 +194,12 @@ struct Contact: Codable, Sendable {
 
     var fingerprint: Fingerprint { card.identity.fingerprint }
 
+    /// The contact's circle: 1 or 2.
+    var tier: Int { storedTier ?? 1 }
+
     enum CodingKeys: String, CodingKey {
         case alias, cardText, verified, verifiedAt, addedAt, lastCheckIn
+        case storedTier = "tier"
     }
 
     init(from decoder: any Decoder) throws {
@@ -193,6 +210,7 @@ struct Contact: Codable, Sendable {
         verifiedAt = try container.decodeIfPresent(Timestamp.self, forKey: .verifiedAt)
         addedAt = try container.decode(Timestamp.self, forKey: .addedAt)
         lastCheckIn = try container.decodeIfPresent(CheckInRecord.self, forKey: .lastCheckIn)
+        storedTier = try container.decodeIfPresent(Int.self, forKey: .storedTier)
         do {
             card = try ContactCard(text: cardText)
         } catch {
@@ -208,6 +226,7 @@ struct Contact: Codable, Sendable {
         try container.encodeIfPresent(verifiedAt, forKey: .verifiedAt)
         try container.encode(addedAt, forKey: .addedAt)
         try container.encodeIfPresent(lastCheckIn, forKey: .lastCheckIn)
+        try container.encodeIfPresent(storedTier, forKey: .storedTier)
     }
 }
 
@@ -326,6 +345,11 @@ struct StoredBody: Codable, Sendable, Equatable {
     var messageIDs: [String]?
     /// For kinds this version does not know: the kind number. The content is never shown.
     var unknownKind: UInt8?
+    /// For alerts to the first circle: when the second is alerted, and the keys of the timers
+    /// that would do it (secret: they disarm them).
+    var escalation: StoredEscalation?
+    /// For alerts to the second circle: nobody in the first acknowledged in time.
+    var escalated: Bool?
 
     var location: Location? {
         guard let latitudeE7, let longitudeE7 else { return nil }
@@ -344,6 +368,7 @@ struct StoredBody: Codable, Sendable, Equatable {
         case .panic(let panic):
             message = panic.message
             setLocation(panic.location)
+            setEscalation(panic.escalation, escalated: panic.escalated)
         case .receipt(let receipt):
             messageIDs = receipt.messageIDs.map(\.description)
         case .acknowledgement(let ack):
@@ -353,11 +378,17 @@ struct StoredBody: Codable, Sendable, Equatable {
             lastCheckInAt = missed.lastCheckInAt
             dueAt = missed.dueAt
             message = missed.message
+            setEscalation(missed.escalation, escalated: missed.escalated)
         case .allClear(let allClear):
             message = allClear.message
         case .unknown(let kind, _):
             unknownKind = kind.rawValue
         }
+    }
+
+    private mutating func setEscalation(_ value: Escalation?, escalated: Bool) {
+        escalation = value.map(StoredEscalation.init)
+        self.escalated = escalated ? true : nil
     }
 
     private mutating func setLocation(_ location: Location?) {

@@ -116,6 +116,7 @@ public enum HumanText {
                 line += "\n    last check-in \(time(last.at)) (\(statusPhrase(last.status)))"
                 if let due = last.nextDueAt { line += ", next due \(time(due))" }
             }
+            if contact.tier == 2 { line += "\n    tier 2: alerted when nobody in tier 1 acknowledges an alert in time" }
             if contact.overdue { line += "\n    OVERDUE: their check-in is late" }
             return line
         }.joined(separator: "\n")
@@ -129,6 +130,7 @@ public enum HumanText {
             "  fingerprint:   \(contact.fingerprint)",
             "  verified:      \(contact.verified ? "yes" : "NO — compare the safety number, then `vigil contacts verify \(contact.alias)`")",
             "  relays:        \(contact.relays.joined(separator: ", "))",
+            "  tier:          \(contact.tier)" + (contact.tier == 2 ? " (alerted when nobody in tier 1 acknowledges an alert in time)" : " (alerted at once)"),
             "  added:         \(time(contact.addedAt))",
         ]
         if let number = contact.safetyNumber { lines.append("  safety number: \(number)") }
@@ -167,6 +169,7 @@ public enum HumanText {
             "overdue grace:   \(span(view.graceSeconds))",
             "oldest accepted: \(span(view.maxAgeSeconds))",
             "clock tolerance: \(span(view.maxFutureSeconds))",
+            "escalate after:  \(span(view.escalateAfterSeconds)) (tier 2 is alerted if nobody in tier 1 acknowledges an alert by then)",
         ].joined(separator: "\n")
     }
 
@@ -181,7 +184,40 @@ public enum HumanText {
         if !report.allDelivered {
             lines.append("Retry now with `vigil outbox --flush`; `vigil watch` and your next vigil command also retry.")
         }
+        if let escalation = report.escalation { lines += self.escalation(escalation) }
+        if let stopped = report.stoppedEscalation, !stopped.isEmpty {
+            for timer in stopped {
+                switch timer.action {
+                case "disarmed": lines.append("Escalation stopped on \(timer.relay): their second circle will not be alerted from there.")
+                case "gone": lines.append("Escalation on \(timer.relay): already stopped by someone else, or it went off.")
+                default: lines.append("Escalation NOT stopped on \(timer.relay): \(timer.error ?? "no answer") — run `vigil ack` again.")
+                }
+            }
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// An alert's escalation to tier 2.
+    public static func escalation(_ view: EscalationView) -> [String] {
+        let tier2 = view.tier2.joined(separator: ", ")
+        switch view.phase {
+        case "stopped":
+            return ["Escalation stopped: \(view.stoppedBy ?? "a contact") acknowledged; tier 2 (\(tier2)) is not alerted."]
+        case "escalated":
+            return ["ESCALATED: nobody in tier 1 acknowledged by \(time(view.alertsAt)); tier 2 (\(tier2)) was alerted."]
+        default:
+            var lines = ["Tier 2 (\(tier2)) will be alerted \(time(view.alertsAt)) unless someone in tier 1 acknowledges before."]
+            let held = view.timers.filter { $0.action == "armed" }.map(\.relay)
+            if held.isEmpty {
+                lines.append("  No relay holds the escalation: only this device can alert tier 2 — keep `vigil watch` running, or run any vigil command after that time.")
+            } else {
+                lines.append("  Held by \(held.joined(separator: ", ")), so it happens even if this device is offline.")
+            }
+            for timer in view.timers where timer.action == "failed" {
+                lines.append("  \(timer.relay) could not take it: \(timer.error ?? "no answer")")
+            }
+            return lines
+        }
     }
 
     private static func recipients(_ report: SendReport) -> [String] {
@@ -234,6 +270,7 @@ public enum HumanText {
         case MessageKind.receipt.name: head = "Receipt from \(sender(view.from))"
         default: head = "A message of a kind this version of Vigil cannot show (\(view.kind)) from \(sender(view.from)): update Vigil"
         }
+        if view.escalated { head = "!! ESCALATED, nobody in their first circle answered in time: " + head.dropFirst(3) }
         var lines = [head + " — sent \(time(view.createdAt))"]
         if let text = view.message { lines.append(indent(text)) }
         if let note = view.note { lines.append(indent(note)) }
@@ -242,6 +279,11 @@ public enum HumanText {
         if let due = view.dueAt { lines.append("    was due \(time(due))" + (view.lastCheckInAt.map { ", last check-in \(time($0))" } ?? "")) }
         if let acknowledged = view.acknowledges {
             lines.append("    for your message \(shortID(acknowledged))" + (view.acknowledgesSummary.map { " (\($0))" } ?? ""))
+        }
+        if let at = view.escalatesAt {
+            lines.append(view.escalationStopped == true
+                ? "    you acknowledged it: their second circle of contacts will not be alerted"
+                : "    their second circle of contacts will be alerted \(time(at)) unless someone acknowledges before")
         }
         if view.relays.count > 1 { lines.append("    arrived through \(view.relays.count) relays") }
         var footer = "    id \(shortID(view.messageID))"
@@ -304,6 +346,7 @@ public enum HumanText {
             }
             sections.append(lines.joined(separator: "\n"))
         }
+        for view in report.escalations { sections.append(escalation(view).joined(separator: "\n")) }
         if !report.overdue.isEmpty { sections.append(report.overdue.map(overdue).joined(separator: "\n")) }
         if !report.refused.isEmpty { sections.append(refused(report.refused)) }
         if report.queued > 0 {
@@ -327,6 +370,7 @@ public enum HumanText {
                 ? "Queued \(report.summary) (id \(shortID(report.messageID))) is now delivered everywhere."
                 : "Retried \(report.summary) (id \(shortID(report.messageID))): still queued for some mailboxes."
         case .hookFailed(let error): return "Alert command: \(error)"
+        case .escalation(let view): return escalation(view).joined(separator: "\n")
         }
     }
 
@@ -408,6 +452,7 @@ public enum HumanText {
             lines.append("!! The switch cannot reach \(view.unreachable.joined(separator: ", ")): no mailbox on one of your relays.")
         }
         sections.append(lines.joined(separator: "\n"))
+        for escalation in view.escalations { sections.append(self.escalation(escalation).joined(separator: "\n")) }
         sections.append(outbox(OutboxReport(messages: view.outbox, deliveredNow: 0), flushed: false))
         sections.append(view.overdue.isEmpty ? "No contact is overdue." : view.overdue.map(overdue).joined(separator: "\n"))
         return sections.joined(separator: "\n\n")

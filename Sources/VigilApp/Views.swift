@@ -83,6 +83,13 @@ public struct MessageView: Codable, Sendable, Equatable {
     public var acknowledgesSummary: String?
     /// The relays it arrived through.
     public var relays: [String]
+    /// An alert to the first circle: when the sender's second circle is alerted unless someone
+    /// acknowledges (Unix seconds).
+    public var escalatesAt: UInt64?
+    /// Whether this person's acknowledgement already stopped that.
+    public var escalationStopped: Bool?
+    /// An alert to the second circle: nobody in the first acknowledged in time.
+    public var escalated: Bool
 
     init(_ entry: InboxEntry, contacts: [Contact], sent: [SentRecord]) {
         kind = entry.kind
@@ -100,6 +107,9 @@ public struct MessageView: Codable, Sendable, Equatable {
         acknowledges = entry.body.acknowledges
         acknowledgesSummary = entry.body.acknowledges.flatMap { id in sent.last { $0.messageID == id }?.summary }
         relays = entry.relays
+        escalatesAt = entry.body.escalation?.alertsAt.secondsSince1970
+        escalationStopped = entry.body.escalation.map { $0.stoppedAt != nil }
+        escalated = entry.body.escalated ?? false
         switch entry.kind {
         case MessageKind.panic.name, MessageKind.missedCheckIn.name: isAlert = true
         case MessageKind.checkIn.name: isAlert = entry.body.status != CheckInStatus.ok.rawValue
@@ -132,11 +142,14 @@ public struct ContactView: Codable, Sendable, Equatable {
     public var relays: [String]
     public var lastCheckIn: LastCheckInView?
     public var overdue: Bool
+    /// 1: alerted at once; 2: alerted when nobody in tier 1 acknowledges an alert in time.
+    public var tier: Int
     /// Only when one contact is shown: the number to compare with them.
     public var safetyNumber: String?
 
     init(_ contact: Contact, overdue: Bool, safetyNumber: SafetyNumber? = nil) {
         alias = contact.alias
+        tier = contact.tier
         name = contact.card.displayName
         fingerprint = contact.fingerprint.description
         verified = contact.verified
@@ -223,6 +236,27 @@ public struct SendReport: Codable, Sendable, Equatable {
     public var recipients: [RecipientReport]
     /// Whether every delivery to every mailbox succeeded.
     public var allDelivered: Bool
+    /// For an alert to the first circle: when and how the second is reached.
+    public var escalation: EscalationView? = nil
+    /// For an acknowledgement: the escalation timers it disarmed (or found gone).
+    public var stoppedEscalation: [TimerView]? = nil
+}
+
+/// An alert's escalation from the first circle of contacts to the second.
+public struct EscalationView: Codable, Sendable, Equatable {
+    /// The first circle's alert.
+    public var messageID: String
+    /// When the second circle is alerted unless someone acknowledges first (Unix seconds).
+    public var alertsAt: UInt64
+    /// `waiting`, `stopped` (someone acknowledged in time) or `escalated`.
+    public var phase: String
+    /// The second circle: tier-2 contacts' aliases.
+    public var tier2: [String]
+    /// Who acknowledged, once stopped.
+    public var stoppedBy: String?
+    /// The relays' escalation timers: `armed`, `failed` (only this client will escalate), or
+    /// `disarmed`.
+    public var timers: [TimerView]
 }
 
 /// The outbox: every message not yet delivered everywhere.
@@ -263,6 +297,8 @@ public struct InboxReport: Codable, Sendable {
     public var relayErrors: [RelayFailure]
     /// Messages of ours still waiting in the outbox after this command's retry.
     public var queued: Int
+    /// Escalations of this person's alerts that were stopped or went to tier 2 now.
+    public var escalations: [EscalationView] = []
 }
 
 /// What became of the timer on one relay.
@@ -310,6 +346,8 @@ public struct StatusView: Codable, Sendable, Equatable {
     /// Messages not yet delivered everywhere.
     public var outbox: [SendReport]
     public var overdue: [OverdueContact]
+    /// Alerts of this person's whose escalation to tier 2 is still waiting.
+    public var escalations: [EscalationView] = []
 }
 
 /// `checkin`'s report: the message, and the renewal of the dead man's switch when it is armed.

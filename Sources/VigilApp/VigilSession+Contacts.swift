@@ -21,7 +21,12 @@ extension VigilSession {
     /// unverified.
     /// - Throws: ``VigilError`` (usage): an invalid card, one's own card, an older card, an alias
     ///   taken or invalid.
-    public func addContact(cardText: String, alias: String?) async throws(VigilError) -> AddContactReport {
+    /// - Parameter tier: 1 (alerted at once) or 2 (alerted when nobody in tier 1 acknowledges an
+    ///   alert in time); nil keeps an existing contact's tier, and makes a new one tier 1.
+    public func addContact(cardText: String, alias: String?, tier: Int? = nil) async throws(VigilError) -> AddContactReport {
+        if let tier, !(1...2).contains(tier) {
+            throw .usage("a tier is 1 (alerted at once) or 2 (alerted when tier 1 does not answer)")
+        }
         let card: ContactCard
         do {
             card = try ContactCard(text: cardText)
@@ -47,6 +52,7 @@ extension VigilSession {
                 if existing.card != card {
                     var updated = Contact(alias: existing.alias, card: card, addedAt: existing.addedAt)
                     updated.lastCheckIn = existing.lastCheckIn
+                    updated.storedTier = existing.storedTier
                     if existing.card.identity == card.identity {
                         updated.verified = existing.verified
                         updated.verifiedAt = existing.verifiedAt
@@ -60,6 +66,10 @@ extension VigilSession {
                     try Self.checkAliasFree(alias, in: state, except: index)
                     state.contacts[index].alias = alias
                 }
+                if let tier, tier != existing.tier {
+                    state.contacts[index].storedTier = tier == 1 ? nil : tier
+                    if change == "unchanged" { change = "updated" }
+                }
                 let contact = state.contacts[index]
                 return AddContactReport(
                     contact: ContactView(contact, overdue: false), change: change, verificationReset: reset,
@@ -68,7 +78,8 @@ extension VigilSession {
             let chosen = alias ?? card.displayName
             try InputRules.checkAlias(chosen)
             try Self.checkAliasFree(chosen, in: state, except: nil)
-            let contact = Contact(alias: chosen, card: card, addedAt: now)
+            var contact = Contact(alias: chosen, card: card, addedAt: now)
+            contact.storedTier = tier == 2 ? 2 : nil
             state.contacts.append(contact)
             return AddContactReport(
                 contact: ContactView(contact, overdue: false), change: "added", verificationReset: false,

@@ -147,6 +147,7 @@ extension VigilSession {
     /// shown before (all recent ones with `all`), acknowledgements, overdue contacts, problems.
     public func inbox(all: Bool) async throws(VigilError) -> InboxReport {
         let received = await receive(wait: 0, markShown: false)
+        let escalations = (try? await advanceEscalations()) ?? []
         _ = try? await deliver(messages: nil, force: false)
         let now = self.now
         let grace: UInt64? = context.graceOverride
@@ -159,7 +160,7 @@ extension VigilSession {
             return InboxReport(
                 messages: messages, acknowledgements: received.batch.acknowledgements, sent: sent, overdue: overdue,
                 refused: received.batch.refused, duplicates: received.batch.duplicates, relayErrors: received.relayErrors,
-                queued: state.outbox.filter { !$0.isComplete }.count)
+                queued: state.outbox.filter { !$0.isComplete }.count, escalations: escalations)
         }
     }
 }

@@ -9,6 +9,8 @@ public struct ConfigView: Codable, Sendable, Equatable {
     public var graceSeconds: UInt64
     public var maxAgeSeconds: UInt64
     public var maxFutureSeconds: UInt64
+    /// How long tier 1 has to acknowledge an alert before tier 2 is alerted.
+    public var escalateAfterSeconds: UInt64
 }
 
 /// Changes to the settings; nil leaves a setting as it is.
@@ -19,6 +21,7 @@ public struct ConfigChange: Sendable {
     public var graceSeconds: UInt64?
     public var maxAgeSeconds: UInt64?
     public var maxFutureSeconds: UInt64?
+    public var escalateAfterSeconds: UInt64?
 
     /// A change of the given settings only.
     public init(
@@ -31,7 +34,9 @@ public struct ConfigChange: Sendable {
         self.maxFutureSeconds = maxFutureSeconds
     }
 
-    var isEmpty: Bool { name == nil && proxy == nil && graceSeconds == nil && maxAgeSeconds == nil && maxFutureSeconds == nil }
+    var isEmpty: Bool {
+        name == nil && proxy == nil && graceSeconds == nil && maxAgeSeconds == nil && maxFutureSeconds == nil && escalateAfterSeconds == nil
+    }
 }
 
 /// What `relays remove` did.
@@ -109,6 +114,9 @@ extension VigilSession {
     /// The settings, after applying `change`.
     public func configure(_ change: ConfigChange) async throws(VigilError) -> ConfigView {
         if let name = change.name { try InputRules.checkDisplayName(name) }
+        if let delay = change.escalateAfterSeconds, delay == 0 || delay > Self.maxEscalationSeconds {
+            throw .usage("--escalate-after must be more than zero and at most 7 days, e.g. 15m")
+        }
         if change.isEmpty {
             return Self.configView(try state())
         }
@@ -122,6 +130,7 @@ extension VigilSession {
             if let grace = change.graceSeconds { state.settings.graceSeconds = grace }
             if let maxAge = change.maxAgeSeconds { state.settings.maxAgeSeconds = maxAge }
             if let maxFuture = change.maxFutureSeconds { state.settings.maxFutureSeconds = maxFuture }
+            if let delay = change.escalateAfterSeconds { state.settings.escalateAfterSeconds = delay }
             return Self.configView(state)
         }
     }
@@ -132,6 +141,7 @@ extension VigilSession {
             // Credentials (Tor stream isolation) are kept but never shown.
             proxy: state.settings.proxy.map { URL(string: $0).flatMap(ProxyAddress.init)?.description ?? "(unreadable)" },
             graceSeconds: state.settings.graceSeconds,
-            maxAgeSeconds: state.settings.maxAgeSeconds, maxFutureSeconds: state.settings.maxFutureSeconds)
+            maxAgeSeconds: state.settings.maxAgeSeconds, maxFutureSeconds: state.settings.maxFutureSeconds,
+            escalateAfterSeconds: state.settings.escalationSeconds)
     }
 }

@@ -16,13 +16,6 @@ extension VigilSession {
         return try await send(.checkIn(body), summary: summary, to: nil)
     }
 
-    /// Sends a panic alert to every contact, at once and without questions.
-    public func panic(message: String?, location: Location?) async throws(VigilError) -> SendReport {
-        var summary = "PANIC"
-        if let message, !message.isEmpty { summary += " — " + Self.preview(message) }
-        return try await send(.panic(Panic(message: message, location: location)), summary: summary, to: nil)
-    }
-
     /// Sends an all-clear: the earlier alarm is over.
     public func allClear(message: String?) async throws(VigilError) -> SendReport {
         var summary = "all clear"
@@ -49,8 +42,10 @@ extension VigilSession {
         guard let id = MessageID(hex: entry.messageID) else { throw .damaged(VigilHome.stateName, "a stored message ID is malformed") }
         var summary = "acknowledgement of \(entry.kind) \(entry.messageID.prefix(12))"
         if let note, !note.isEmpty { summary += " — " + Self.preview(note) }
-        return try await send(
+        var report = try await send(
             .acknowledgement(Acknowledgement(messageID: id, note: note)), summary: summary, to: [contact.signingKeyHex])
+        report.stoppedEscalation = try await stopEscalation(of: entry, sender: contact)
+        return report
     }
 
     /// Queues `body` for the contacts (all when `recipients` is nil), then delivers it, then
@@ -69,6 +64,7 @@ extension VigilSession {
         // 2. Delivered, this message first.
         let reports = try await deliver(messages: [item.messageID], force: true).reports
         // 3. Then whatever else waits and is due.
+        _ = try? await advanceEscalations()
         _ = try? await deliver(messages: nil, force: false)
         if let report = reports[item.messageID] { return report }
         return SendReport(item, contacts: try state().contacts)
@@ -76,6 +72,7 @@ extension VigilSession {
 
     /// Delivers every pending delivery in the outbox now, ignoring backoff (`outbox --flush`).
     public func flushOutbox() async throws(VigilError) -> OutboxReport {
+        _ = try? await advanceEscalations()
         let delivered = try await deliver(messages: nil, force: true).delivered
         let state = try state()
         return OutboxReport(messages: state.outbox.map { SendReport($0, contacts: state.contacts) }, deliveredNow: delivered)

@@ -89,7 +89,8 @@ extension VigilSession {
             lastCheckInAt: current?.lastCheckInAt?.secondsSince1970, nextDeadline: timers.compactMap(\.deadline).min(),
             timers: timers, unreachable: current?.armed == true ? unreachable : [],
             outbox: state.outbox.map { SendReport($0, contacts: state.contacts) },
-            overdue: OverdueDetector.overdue(state.contacts, now: now, graceSeconds: graceSeconds(state)))
+            overdue: OverdueDetector.overdue(state.contacts, now: now, graceSeconds: graceSeconds(state)),
+            escalations: (state.escalations ?? []).filter { $0.phase == .waiting }.map(Self.escalationView))
     }
 
     private static func view(_ timer: RelayTimer) -> TimerView {

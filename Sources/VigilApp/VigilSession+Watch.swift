@@ -38,6 +38,8 @@ public enum WatchEvent: Sendable, Encodable {
     case delivery(SendReport)
     /// The alert command failed.
     case hookFailed(String)
+    /// An alert of this person's was escalated to tier 2, or its escalation was stopped.
+    case escalation(EscalationView)
 
     /// The JSON document handed to the alert command, for the events that are alerts: panics,
     /// missed check-ins, check-ins that are not ok, all-clears, and overdue contacts.
@@ -59,7 +61,7 @@ public enum WatchEvent: Sendable, Encodable {
         return (try? JSONOutput.encode(alert)).map { $0 + [0x0A] }
     }
 
-    private enum CodingKeys: String, CodingKey { case event, relays, message, acknowledgement, overdue, refused, relay, error, delivery }
+    private enum CodingKeys: String, CodingKey { case event, relays, message, acknowledgement, overdue, refused, relay, error, delivery, escalation }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -92,6 +94,9 @@ public enum WatchEvent: Sendable, Encodable {
         case .hookFailed(let error):
             try container.encode("hook_failed", forKey: .event)
             try container.encode(error, forKey: .error)
+        case .escalation(let view):
+            try container.encode("escalation", forKey: .event)
+            try container.encode(view, forKey: .escalation)
         }
     }
 }
@@ -188,6 +193,7 @@ extension VigilSession {
     private func tick(every seconds: UInt64, emit: @Sendable (WatchEvent) -> Void) async {
         var reported: Set<String> = []
         while !Task.isCancelled {
+            for view in (try? await advanceEscalations()) ?? [] { emit(.escalation(view)) }
             if let (reports, _) = try? await deliver(messages: nil, force: false) {
                 for report in reports.values.sorted(by: { $0.createdAt < $1.createdAt }) where report.kind != MessageKind.receipt.name {
                     emit(.delivery(report))

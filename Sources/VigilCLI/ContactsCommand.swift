@@ -5,12 +5,16 @@ import VigilApp
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
-        abstract: "Add, list, show, verify and remove trusted contacts.",
+        abstract: "Add, list, show, verify, tier and remove trusted contacts.",
         discussion: """
             A contact is added from their card and stays "(unverified)" until you have compared \
             your safety number with them in person or on a call you trust.
+
+            Tiers: a panic or missed check-in goes to tier-1 contacts (the default) at once. \
+            Tier-2 contacts are alerted only if nobody in tier 1 acknowledges it in time \
+            (`vigil config --escalate-after`, default 15 minutes), even if your device is gone.
             """,
-        subcommands: [Add.self, List.self, Show.self, Verify.self, Remove.self],
+        subcommands: [Add.self, List.self, Show.self, Verify.self, Tier.self, Remove.self],
         defaultSubcommand: List.self
     )
 
@@ -23,6 +27,9 @@ struct ContactsCommand: AsyncParsableCommand {
         @Argument(help: "The contact's card, starting with VIGIL1:.") var card: String?
         @Option(help: ArgumentHelp("What to call them here (default: the name on their card).", valueName: "NAME"))
         var alias: String?
+        @Option(help: ArgumentHelp(
+            "1: alerted at once (default); 2: alerted only if nobody in tier 1 acknowledges an alert in time.", valueName: "1|2"))
+        var tier: Int?
 
         func run() async throws {
             try await Runtime.run(common) { (runtime) throws(VigilError) in
@@ -40,7 +47,7 @@ struct ContactsCommand: AsyncParsableCommand {
                     }
                     text = lines.joined(separator: "\n")
                 }
-                runtime.show(try await session.addContact(cardText: text, alias: alias), HumanText.addContact)
+                runtime.show(try await session.addContact(cardText: text, alias: alias, tier: tier), HumanText.addContact)
                 return try await resealSwitch(session, runtime)
             }
         }
@@ -67,6 +74,26 @@ struct ContactsCommand: AsyncParsableCommand {
             try await Runtime.run(common) { (runtime) throws(VigilError) in
                 runtime.show(try runtime.open().contact(alias), HumanText.contactDetail)
                 return .ok
+            }
+        }
+    }
+
+    struct Tier: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a contact in tier 1 (alerted at once) or tier 2 (alerted when tier 1 does not answer).",
+            discussion: "Example: vigil contacts tier amparo 2"
+        )
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The contact's alias.") var alias: String
+        @Argument(help: "1 or 2.") var tier: Int
+
+        func run() async throws {
+            try await Runtime.run(common) { (runtime) throws(VigilError) in
+                let session = try runtime.open()
+                runtime.show(try await session.setTier(alias, tier: tier)) { contact in
+                    "\(HumanText.name(contact.alias, verified: contact.verified)) is now in tier \(contact.tier)."
+                }
+                return try await resealSwitch(session, runtime)
             }
         }
     }

@@ -71,7 +71,7 @@ struct CardCommand: AsyncParsableCommand {
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show or change settings: name, proxy (Tor), overdue grace period, accepted message age.",
+        abstract: "Show or change settings: name, proxy (Tor), overdue grace period, accepted message age, escalation time.",
         discussion: "Example (Tor): vigil config --proxy socks5h://127.0.0.1:9050"
     )
 
@@ -95,6 +95,11 @@ struct ConfigCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Accept messages dated at most this far in the future (default 5m).", valueName: "DURATION"))
     var clockTolerance: String?
 
+    @Option(help: ArgumentHelp(
+        "How long tier-1 contacts have to acknowledge a panic or missed check-in before tier-2 contacts are alerted (default 15m).",
+        valueName: "DURATION"))
+    var escalateAfter: String?
+
     func validate() throws {
         if setProxy != nil && clearProxy { throw ValidationError("use either --set-proxy or --clear-proxy") }
     }
@@ -108,6 +113,7 @@ struct ConfigCommand: AsyncParsableCommand {
             change.graceSeconds = try parseDuration(grace)
             change.maxAgeSeconds = try parseDuration(maxAge)
             change.maxFutureSeconds = try parseDuration(clockTolerance)
+            change.escalateAfterSeconds = try parseDuration(escalateAfter)
             runtime.show(try await session.configure(change), HumanText.config)
             return .ok
         }

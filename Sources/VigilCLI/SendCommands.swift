@@ -60,6 +60,10 @@ struct PanicCommand: AsyncParsableCommand {
             No questions are asked (only your passphrase, if you set one). If a relay cannot be \
             reached the alert stays queued and is retried; exit code 3 says so.
 
+            With tier-2 contacts, the alert goes to tier 1 now and to tier 2 only if nobody in \
+            tier 1 acknowledges it in time; your relays hold the tier-2 alert, so this happens \
+            even if your device is taken.
+
             Example: vigil panic "stopped by police at the north checkpoint" --location 36.72,-4.42
             """
     )
@@ -72,12 +76,17 @@ struct PanicCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where you are: LAT,LON in decimal degrees.", valueName: "LAT,LON"))
     var location: String?
 
+    @Option(help: ArgumentHelp(
+        "How long tier 1 has to acknowledge before tier 2 is alerted (default: `vigil config`, 15m).", valueName: "DURATION"))
+    var escalateAfter: String?
+
     func run() async throws {
         try await Runtime.run(common) { (runtime) throws(VigilError) in
             let place = try location.map { (text) throws(VigilError) in try InputRules.location(text) }
+            let delay = try parseDuration(escalateAfter)
             let text = message.joined(separator: " ")
             let session = try runtime.open()
-            let report = try await session.panic(message: text.isEmpty ? nil : text, location: place)
+            let report = try await session.panic(message: text.isEmpty ? nil : text, location: place, escalateAfter: delay)
             runtime.show(report) { HumanText.send($0, what: "PANIC ALERT") }
             return sendCode(report)
         }
