@@ -40,8 +40,14 @@ struct RelayTimer: Codable, Sendable {
     /// A timer of an earlier arming (or of a disarmed switch) that could not be disarmed yet:
     /// it may still fire, and every later command tries again to disarm it.
     var retired: Bool?
+    /// 2 for an escalation timer: its alerts go to tier-2 contacts some time after the tier-1
+    /// timer's deadline, unless a tier-1 contact disarms it. Nil is 1.
+    var tier: Int?
+    /// The signing keys (hex) of the contacts its alerts go to: who gets an all-clear if it fired.
+    var recipients: [String]?
 
     var isRetired: Bool { retired ?? false }
+    var isEscalation: Bool { tier == 2 }
 }
 
 /// The bundles to deposit: which alert goes to which mailbox on which relay. A pure function of
@@ -52,6 +58,8 @@ struct SwitchPlan: Sendable {
     var bundles: [String: [TimerBlobPayload]]
     /// Contacts with no mailbox on any of the person's relays: the switch cannot reach them.
     var unreachable: [String]
+    /// Per relay URL: the signing keys (hex) of the contacts its bundle alerts.
+    var recipients: [String: [String]]
 
     /// Most alerts one timer may hold (Protocol/relay-api.md).
     static let maxBlobs = 64
@@ -71,6 +79,7 @@ struct SwitchPlan: Sendable {
         let relayURLs = Set(relays.map(\.url))
         let messageID = MessageID.random()
         var bundles: [String: [TimerBlobPayload]] = [:]
+        var recipients: [String: [String]] = [:]
         var unreachable: [String] = []
         for contact in contacts {
             let shared = contact.card.mailboxes.filter { relayURLs.contains($0.relayURL) }
@@ -87,11 +96,14 @@ struct SwitchPlan: Sendable {
             }
             for mailbox in shared {
                 bundles[mailbox.relayURL, default: []].append(TimerBlobPayload(mailboxID: mailbox.mailboxID, blob: Data(sealed)))
+                if recipients[mailbox.relayURL]?.contains(contact.signingKeyHex) != true {
+                    recipients[mailbox.relayURL, default: []].append(contact.signingKeyHex)
+                }
             }
         }
         for (url, blobs) in bundles where blobs.count > maxBlobs {
             throw .usage("\(url) would hold \(blobs.count) alerts, more than the \(maxBlobs) a timer takes: remove contacts or spread them over relays")
         }
-        return SwitchPlan(bundles: bundles, unreachable: unreachable)
+        return SwitchPlan(bundles: bundles, unreachable: unreachable, recipients: recipients)
     }
 }

@@ -49,14 +49,18 @@ struct EscalationPlan: Sendable {
     /// Per relay URL: the timer's bundle.
     var bundles: [String: [TimerBlobPayload]]
     var escalation: Escalation
+    /// Per relay URL: the signing keys (hex) of the tier-2 contacts its timer alerts.
+    var recipients: [String: [String]]
 
     /// Seals `escalated` (the second circle's copy) once per tier-2 contact under `messageID`,
     /// and plans one escalation timer per relay of this person where tier-2 contacts have
     /// mailboxes (at most ``Escalation/maxTimers``; a relay that would hold more alerts than a
     /// timer takes gets none, and only this client escalates there).
+    /// - Parameter seeds: the keys of timers that already exist, by relay URL (a renewal keeps
+    ///   them, so that alerts sealed before still disarm them); other relays get fresh keys.
     static func make(
         escalated: MessageBody, messageID: MessageID, tier2: [Contact], relays: [RelayAccount], identity: Identity,
-        createdAt: Timestamp, alertsAt: Timestamp
+        createdAt: Timestamp, alertsAt: Timestamp, seeds: [String: SecretSeed] = [:]
     ) throws(VigilError) -> EscalationPlan {
         var deliveries: [Delivery] = []
         for contact in tier2 {
@@ -75,12 +79,17 @@ struct EscalationPlan: Sendable {
             }
         }
         var bundles: [String: [TimerBlobPayload]] = [:]
+        var recipients: [String: [String]] = [:]
         var timers: [RelayTimer] = []
         var named: [EscalationTimer] = []
         for url in relays.map(\.url) where timers.count < Escalation.maxTimers {
-            let bundle = deliveries.filter { $0.relayURL == url }.map { TimerBlobPayload(mailboxID: $0.mailboxID, blob: $0.blob) }
+            let here = deliveries.filter { $0.relayURL == url }
+            let bundle = here.map { TimerBlobPayload(mailboxID: $0.mailboxID, blob: $0.blob) }
             guard !bundle.isEmpty, bundle.count <= SwitchPlan.maxBlobs else { continue }
-            let seed = SecretSeed.random()
+            let seed = seeds[url] ?? SecretSeed.random()
+            var keys: [String] = []
+            for delivery in here where !keys.contains(delivery.contactKey) { keys.append(delivery.contactKey) }
+            recipients[url] = keys
             let id: String
             do {
                 id = TimerIDs.derive(timerKey: try seed.signingKeyPair().publicKey)
@@ -91,11 +100,12 @@ struct EscalationPlan: Sendable {
             timers.append(
                 RelayTimer(
                     relayURL: url, timerID: id, keySeed: seed, deadline: alertsAt.secondsSince1970, blobCount: bundle.count,
-                    lastError: PendingEscalation.notArmed))
+                    lastError: PendingEscalation.notArmed, tier: 2, recipients: keys))
             named.append(EscalationTimer(relayURL: url, keySeed: seed.bytes.withUnsafeBytes { Array($0) }))
         }
         return EscalationPlan(
-            deliveries: deliveries, timers: timers, bundles: bundles, escalation: Escalation(alertsAt: alertsAt, timers: named))
+            deliveries: deliveries, timers: timers, bundles: bundles, escalation: Escalation(alertsAt: alertsAt, timers: named),
+            recipients: recipients)
     }
 }
 

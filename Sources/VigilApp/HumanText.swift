@@ -395,6 +395,15 @@ public enum HumanText {
             lines.append(report.failed == 0 ? "Dead man's switch DISARMED: no alert will be sent." : "Dead man's switch turned off, but NOT everywhere:")
         }
         for timer in report.timers {
+            if timer.tier == 2 {
+                switch timer.action {
+                case "failed", "fired", "re-armed", "disarmed": break
+                default:
+                    lines.append("  \(timer.relay): tier 2 is alerted at \(timer.deadline.map(time) ?? "?") if nobody in tier 1 acknowledges the alarm (\(timer.alerts) alert(s))")
+                    continue
+                }
+            }
+            let timer = timer.tier == 2 ? TimerView(relay: timer.relay + " (tier-2 escalation)", action: timer.action, deadline: timer.deadline, alerts: timer.alerts, error: timer.error) : timer
             switch timer.action {
             case "failed":
                 var line = "!! \(timer.relay): the relay did not confirm (\(timer.error ?? "no answer"))"
@@ -419,6 +428,10 @@ public enum HumanText {
         if report.armed, !report.unreachable.isEmpty {
             lines.append(
                 "!! The switch CANNOT reach \(report.unreachable.joined(separator: ", ")): none of their mailboxes is on one of your relays. Agree on a relay you both use (`vigil relays add URL`, and share your card again).")
+        }
+        if let allClear = report.allClear {
+            lines.append("Your switch had gone off before this check-in, so an ALL CLEAR went to the contacts it alerted:")
+            lines.append(send(allClear, what: "All clear"))
         }
         return lines.joined(separator: "\n")
     }
@@ -445,7 +458,9 @@ public enum HumanText {
             case "failed":
                 lines.append("!! \(timer.relay): last renewal FAILED (\(timer.error ?? "no answer")); the alarm goes off at \(deadline) unless you check in.")
             default:
-                lines.append("  \(timer.relay): alerts go out at \(deadline) unless you check in (\(timer.alerts) alert(s))")
+                lines.append(timer.tier == 2
+                    ? "  \(timer.relay): tier 2 is alerted at \(deadline) if the alarm goes off and nobody in tier 1 acknowledges it (\(timer.alerts) alert(s))"
+                    : "  \(timer.relay): alerts go out at \(deadline) unless you check in (\(timer.alerts) alert(s))")
             }
         }
         if !view.unreachable.isEmpty {

@@ -311,7 +311,9 @@ public struct TimerView: Codable, Sendable, Equatable {
     public var deadline: UInt64?
     /// How many alerts its bundle holds.
     public var alerts: Int
-    public var error: String?
+    public var error: String? = nil
+    /// 2 for an escalation timer (its alerts go to tier 2 later); nil for tier 1.
+    public var tier: Int? = nil
 }
 
 /// What `arm`, `disarm` and the renewal after a check-in or a change of contacts did.
@@ -327,6 +329,9 @@ public struct SwitchReport: Codable, Sendable, Equatable {
     public var timers: [TimerView]
     /// Contacts the switch cannot reach: none of their mailboxes is on one of your relays.
     public var unreachable: [String]
+    /// After a check-in that found timers gone off: the all-clear sent to the contacts they
+    /// alerted.
+    public var allClear: SendReport? = nil
     /// Relays that did not confirm: an old timer may fire there, or none is armed.
     public var failed: Int { timers.filter { $0.action == "failed" }.count }
 }

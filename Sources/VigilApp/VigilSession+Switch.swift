@@ -86,7 +86,8 @@ extension VigilSession {
         let unreachable = SwitchPlan.reach(contacts: state.contacts, relays: state.relays)
         return StatusView(
             armed: current?.armed ?? false, intervalSeconds: current?.intervalSeconds, graceSeconds: current?.graceSeconds,
-            lastCheckInAt: current?.lastCheckInAt?.secondsSince1970, nextDeadline: timers.compactMap(\.deadline).min(),
+            lastCheckInAt: current?.lastCheckInAt?.secondsSince1970,
+            nextDeadline: timers.filter { $0.tier == nil }.compactMap(\.deadline).min(),
             timers: timers, unreachable: current?.armed == true ? unreachable : [],
             outbox: state.outbox.map { SendReport($0, contacts: state.contacts) },
             overdue: OverdueDetector.overdue(state.contacts, now: now, graceSeconds: graceSeconds(state)),
@@ -95,7 +96,8 @@ extension VigilSession {
 
     private static func view(_ timer: RelayTimer) -> TimerView {
         let action = timer.isRetired ? "not-disarmed" : (timer.lastError == nil ? "armed" : "failed")
-        return TimerView(relay: timer.relayURL, action: action, deadline: timer.deadline, alerts: timer.blobCount, error: timer.lastError)
+        return TimerView(
+            relay: timer.relayURL, action: action, deadline: timer.deadline, alerts: timer.blobCount, error: timer.lastError, tier: timer.tier)
     }
 
     // MARK: Synchronising
@@ -112,7 +114,7 @@ extension VigilSession {
         /// The relay holds this timer now.
         case holds(RelayTimer, action: String)
         /// No timer there any more (disarmed, or fired).
-        case gone(relay: String, action: String)
+        case gone(relay: String, action: String, tier: Int?)
         /// The relay did not confirm; `kept` is the timer that may still be there.
         case failed(relay: String, kept: RelayTimer?, error: String)
     }
@@ -142,31 +144,57 @@ extension VigilSession {
             let deadline: UInt64
             switch change {
             case .arm, .checkIn: deadline = fresh
-            case .contactsChanged, .disarm: deadline = live.map(\.deadline).min() ?? fresh
+            case .contactsChanged, .disarm: deadline = live.filter { !$0.isEscalation }.map(\.deadline).min() ?? fresh
             }
             let reArm = change != .contactsChanged
             if deadline > now {
                 let due = deadline - min(current.graceSeconds, deadline)
                 dueAt = due
+                let missed = MissedCheckIn(lastCheckInAt: lastCheckIn, dueAt: Timestamp(secondsSince1970: due), message: current.message)
+                // With both tiers, tier 1's alerts name the escalation timers that alert tier 2
+                // later; a renewal keeps their keys, so alerts sealed before still disarm them.
+                let tier1 = state.contacts.filter { $0.tier == 1 }
+                let tier2 = state.contacts.filter { $0.tier == 2 }
+                let escalating = !tier1.isEmpty && !tier2.isEmpty
+                let escalationDeadline = min(deadline + state.settings.escalationSeconds, now + Self.maxSwitchSeconds + 3000)
+                let escalation: EscalationPlan? = escalating ? try EscalationPlan.make(
+                    escalated: .missedCheckIn(MissedCheckIn(lastCheckInAt: lastCheckIn, dueAt: missed.dueAt, message: missed.message, escalated: true)),
+                    messageID: .random(), tier2: tier2, relays: state.relays, identity: keys.identity, createdAt: missed.dueAt,
+                    alertsAt: Timestamp(secondsSince1970: escalationDeadline),
+                    seeds: Dictionary(live.filter(\.isEscalation).map { ($0.relayURL, $0.keySeed) }, uniquingKeysWith: { first, _ in first })) : nil
+                var alert = missed
+                alert.escalation = escalation?.escalation
                 let plan = try SwitchPlan.make(
-                    contacts: state.contacts, relays: state.relays, identity: keys.identity,
-                    alert: MissedCheckIn(lastCheckInAt: lastCheckIn, dueAt: Timestamp(secondsSince1970: due), message: current.message))
-                unreachable = plan.unreachable
+                    contacts: escalating ? tier1 : state.contacts, relays: state.relays, identity: keys.identity, alert: alert)
+                unreachable = plan.unreachable + (escalation.map { plan in
+                    tier2.filter { contact in !plan.recipients.values.contains { $0.contains(contact.signingKeyHex) } }.map(\.alias)
+                } ?? [])
                 var relays = state.relays.map(\.url)
                 for timer in live where !relays.contains(timer.relayURL) { relays.append(timer.relayURL) }
                 var operations: [@Sendable () async -> TimerOutcome] = []
-                for url in relays {
-                    let timer = live.first { $0.relayURL == url }
-                    let blobs = plan.bundles[url] ?? []
-                    switch (timer, blobs.isEmpty) {
-                    case (let timer?, false):
-                        operations.append { await self.renewOne(timer, deadline: deadline, blobs: blobs, reArm: reArm, proxy: proxy) }
-                    case (nil, false):
-                        operations.append { await self.armOne(url, deadline: deadline, blobs: blobs, action: "armed", proxy: proxy) }
-                    case (let timer?, true):
-                        operations.append { await self.disarmOne(timer, proxy: proxy) }
-                    case (nil, true):
-                        break
+                for tier in [1, 2] {
+                    let bundles = tier == 1 ? plan.bundles : escalation?.bundles ?? [:]
+                    let recipients = tier == 1 ? plan.recipients : escalation?.recipients ?? [:]
+                    let at = tier == 1 ? deadline : escalationDeadline
+                    for url in relays {
+                        let timer = live.first { $0.relayURL == url && ($0.tier ?? 1) == tier }
+                        let blobs = bundles[url] ?? []
+                        let to = recipients[url] ?? []
+                        switch (timer, blobs.isEmpty) {
+                        case (let timer?, false):
+                            operations.append { await self.renewOne(timer, deadline: at, blobs: blobs, recipients: to, reArm: reArm, proxy: proxy) }
+                        case (nil, false):
+                            let seed = escalation?.timers.first { $0.relayURL == url }?.keySeed
+                            operations.append {
+                                await self.armOne(
+                                    url, deadline: at, blobs: blobs, recipients: to, tier: tier, seed: tier == 2 ? seed : nil, action: "armed",
+                                    proxy: proxy)
+                            }
+                        case (let timer?, true):
+                            operations.append { await self.disarmOne(timer, proxy: proxy) }
+                        case (nil, true):
+                            break
+                        }
                     }
                 }
                 outcomes += await run(operations)
@@ -179,19 +207,28 @@ extension VigilSession {
 
         var timers: [RelayTimer] = []
         var views: [TimerView] = []
+        // Contacts whose alert went off: the timer was gone when this check-in renewed it.
+        var alerted: Set<String> = []
         for outcome in outcomes {
             switch outcome {
             case .holds(let timer, let action):
                 timers.append(timer)
-                views.append(TimerView(relay: timer.relayURL, action: action, deadline: timer.deadline, alerts: timer.blobCount))
-            case .gone(let relay, let action):
-                views.append(TimerView(relay: relay, action: action, deadline: nil, alerts: 0))
+                views.append(TimerView(relay: timer.relayURL, action: action, deadline: timer.deadline, alerts: timer.blobCount, tier: timer.tier))
+                if action == "re-armed", case .checkIn = change,
+                    let old = live.first(where: { $0.relayURL == timer.relayURL && $0.tier == timer.tier }),
+                    // Gone before its deadline: a tier-1 contact disarmed the escalation.
+                    now >= old.deadline {
+                    alerted.formUnion(old.recipients ?? [])
+                }
+            case .gone(let relay, let action, let tier):
+                views.append(TimerView(relay: relay, action: action, deadline: nil, alerts: 0, tier: tier))
             case .failed(let relay, let kept, let error):
                 if var kept {
                     kept.lastError = error
                     timers.append(kept)
                 }
-                views.append(TimerView(relay: relay, action: "failed", deadline: kept?.deadline, alerts: kept?.blobCount ?? 0, error: error))
+                views.append(
+                    TimerView(relay: relay, action: "failed", deadline: kept?.deadline, alerts: kept?.blobCount ?? 0, error: error, tier: kept?.tier))
             }
         }
         let armed = current.armed
@@ -203,9 +240,23 @@ extension VigilSession {
             stored.lastCheckInAt = checkIn
             state.deadMansSwitch = !stored.armed && recorded.isEmpty ? nil : stored
         }
-        return SwitchReport(
+        var report = SwitchReport(
             armed: armed, intervalSeconds: current.intervalSeconds, graceSeconds: current.graceSeconds, dueAt: dueAt,
-            nextDeadline: timers.map(\.deadline).min(), timers: views, unreachable: unreachable)
+            nextDeadline: timers.filter { !$0.isEscalation }.map(\.deadline).min(), timers: views, unreachable: unreachable)
+        if case .checkIn(let at) = change, !alerted.isEmpty {
+            report.allClear = try await sendAllClear(to: alerted, checkedInAt: at)
+        }
+        return report
+    }
+
+    /// After a check-in that found timers gone off: tells the contacts they alerted that the
+    /// alarm is over.
+    private func sendAllClear(to contactKeys: Set<String>, checkedInAt: Timestamp) async throws(VigilError) -> SendReport? {
+        let present = try state().contacts.filter { contactKeys.contains($0.signingKeyHex) }.map(\.signingKeyHex)
+        guard !present.isEmpty else { return nil }
+        let message = "I checked in again at \(HumanText.time(checkedInAt.secondsSince1970)): the missed check-in alarm is over."
+        return try await send(
+            .allClear(AllClear(message: message)), summary: "all clear after the missed check-in alarm", to: Set(present))
     }
 
     private func run(_ operations: [@Sendable () async -> TimerOutcome]) async -> [TimerOutcome] {
@@ -219,19 +270,29 @@ extension VigilSession {
         }
     }
 
-    private func armOne(_ url: String, deadline: UInt64, blobs: [TimerBlobPayload], action: String, proxy: URL?) async -> TimerOutcome {
-        let seed = SecretSeed.random()
+    /// Arms a timer on `url`, with `seed` (an escalation timer's key, named by alerts already
+    /// sealed) or a fresh key.
+    private func armOne(
+        _ url: String, deadline: UInt64, blobs: [TimerBlobPayload], recipients: [String], tier: Int, seed: SecretSeed?, action: String,
+        proxy: URL?
+    ) async -> TimerOutcome {
+        let seed = seed ?? SecretSeed.random()
         do {
             let key = try seed.signingKeyPair()
             let id = try await connection(to: url, proxy: proxy).armTimer(timerKey: key, deadline: deadline, blobs: blobs)
             return .holds(
-                RelayTimer(relayURL: url, timerID: id, keySeed: seed, deadline: deadline, blobCount: blobs.count), action: action)
+                RelayTimer(
+                    relayURL: url, timerID: id, keySeed: seed, deadline: deadline, blobCount: blobs.count, tier: tier == 1 ? nil : tier,
+                    recipients: recipients),
+                action: action)
         } catch {
             return .failed(relay: url, kept: nil, error: Self.describe(error))
         }
     }
 
-    private func renewOne(_ timer: RelayTimer, deadline: UInt64, blobs: [TimerBlobPayload], reArm: Bool, proxy: URL?) async -> TimerOutcome {
+    private func renewOne(
+        _ timer: RelayTimer, deadline: UInt64, blobs: [TimerBlobPayload], recipients: [String], reArm: Bool, proxy: URL?
+    ) async -> TimerOutcome {
         do {
             let key = try timer.keySeed.signingKeyPair()
             let confirmed = try await connection(to: timer.relayURL, proxy: proxy)
@@ -239,12 +300,16 @@ extension VigilSession {
             var renewed = timer
             renewed.deadline = confirmed
             renewed.blobCount = blobs.count
+            renewed.recipients = recipients
             renewed.lastError = nil
             return .holds(renewed, action: "renewed")
         } catch let error as RelayClientError where error.status == 404 {
-            // The relay no longer has it: its deadline passed and it fired (or is firing).
-            guard reArm else { return .gone(relay: timer.relayURL, action: "fired") }
-            return await armOne(timer.relayURL, deadline: deadline, blobs: blobs, action: "re-armed", proxy: proxy)
+            // The relay no longer has it: its deadline passed and it fired (or is firing); an
+            // escalation timer may also have been disarmed by a tier-1 contact.
+            guard reArm else { return .gone(relay: timer.relayURL, action: "fired", tier: timer.tier) }
+            return await armOne(
+                timer.relayURL, deadline: deadline, blobs: blobs, recipients: recipients, tier: timer.tier ?? 1,
+                seed: timer.isEscalation ? timer.keySeed : nil, action: "re-armed", proxy: proxy)
         } catch {
             return .failed(relay: timer.relayURL, kept: timer, error: Self.describe(error))
         }
@@ -254,10 +319,10 @@ extension VigilSession {
         do {
             let key = try timer.keySeed.signingKeyPair()
             _ = try await connection(to: timer.relayURL, proxy: proxy).disarmTimer(timerID: timer.timerID, timerKey: key)
-            return .gone(relay: timer.relayURL, action: "disarmed")
+            return .gone(relay: timer.relayURL, action: "disarmed", tier: timer.tier)
         } catch let error as RelayClientError where error.status == 404 {
             // Already gone: fired, or disarmed by an earlier attempt whose answer was lost.
-            return .gone(relay: timer.relayURL, action: "disarmed")
+            return .gone(relay: timer.relayURL, action: "disarmed", tier: timer.tier)
         } catch {
             return .failed(relay: timer.relayURL, kept: timer, error: Self.describe(error))
         }
