@@ -38,7 +38,7 @@ struct RelayHarness: Sendable {
     var base: RelayBaseURL { client.baseURL }
 
     /// Another client of this relay, e.g. with a skewed clock or a short timeout.
-    func makeClient(clock: (@Sendable () -> UInt64)? = nil, requestTimeout: TimeInterval = 30) throws -> RelayClient {
+    func makeClient(clock: (@Sendable () -> UInt64)? = nil, requestTimeout: TimeInterval = 120) throws -> RelayClient {
         try RelayClient(baseURL: baseURL, requestTimeout: requestTimeout, clock: clock ?? self.clock.function)
     }
 
@@ -117,7 +117,7 @@ func withRelay(
     let port = server.localPort
     let harness = RelayHarness(
         clock: clock, store: store, faults: faults, server: server, configuration: configuration, port: port,
-        client: try RelayClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, clock: clock.function))
+        client: try RelayClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, requestTimeout: 120, clock: clock.function))
     do {
         try await body(harness)
     } catch {
