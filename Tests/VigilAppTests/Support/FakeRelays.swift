@@ -90,8 +90,13 @@ final class FakeRelays: RelayConnector, @unchecked Sendable {
     var deposits: [(String, String, [UInt8])] { lock.withLock { depositLog } }
 
     func connection(to url: String) throws(RelayClientError) -> any RelayConnection {
-        Connection(url: url, relays: self)
+        _ = lock.withLock { connected.insert(url) }
+        return Connection(url: url, relays: self)
     }
+
+    /// Every relay URL a connection was asked for.
+    var connectedURLs: Set<String> { lock.withLock { connected } }
+    private var connected: Set<String> = []
 
     fileprivate func check(_ url: String) throws(RelayClientError) {
         if lock.withLock({ down.contains(url) }) {
