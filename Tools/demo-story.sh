@@ -273,9 +273,13 @@ watch_pids=()
 
 # ── 8½ ────────────────────────────────────────────────────────────────────────────────────────
 section "9. The dead man's switch goes off while Amal is offline"
-say "Before she crosses again, Amal arms her dead man's switch: the relay holds a missed-check-in"
-say "alert sealed to each contact, and delivers it if no check-in renews it in time. It cannot"
-say "read the alerts. (Seconds here instead of hours, for the demo.)"
+say "Before she crosses again, Amal puts Sofia in her second circle (tier 2): Sofia is alerted"
+say "only if nobody in the first circle (Jonas) acknowledges the alarm in time."
+as amal contacts tier sofia 2
+as amal config --escalate-after 4s
+say "Then she arms her dead man's switch: the relay holds a missed-check-in alert sealed to"
+say "Jonas, and an escalation alert sealed to Sofia; it delivers them if no check-in renews it in"
+say "time. It cannot read them. (Seconds here instead of hours, for the demo.)"
 as amal arm --every 3s --grace 2s --message "No check-in from me: I may be detained. Call the lawyer."
 echo
 say "Then her phone is taken: nothing runs on it any more. The deadline passes..."
@@ -288,9 +292,18 @@ done
 grep -q "MISSED CHECK-IN" <<<"$missed" || fail "the relay did not deliver the missed-check-in alert to Jonas"
 shown jonas vigil inbox
 printf '%s\n' "$missed" | indent
-as sofia inbox
-grep -q "MISSED CHECK-IN" <<<"$last_output" || fail "the relay did not deliver the missed-check-in alert to Sofia"
+say "Jonas does not see it in time (he is asleep). Four seconds later the relay escalates:"
+escalated=""
+for _ in $(seq 1 40); do
+    escalated=$(as_quiet sofia inbox 2>&1) || true
+    grep -q "ESCALATED" <<<"$escalated" && break
+    sleep 0.5
+done
+grep -q "ESCALATED" <<<"$escalated" || fail "the relay did not escalate the missed-check-in alert to Sofia"
+shown sofia vigil inbox
+printf '%s\n' "$escalated" | indent
 say "Both got it from the relay alone, signed by Amal, sealed by her phone before it was taken."
+say "(Had Jonas run \`vigil ack\` in time, his client would have disarmed the escalation.)"
 
 # ── 9 ─────────────────────────────────────────────────────────────────────────────────────────
 clear_text="Released without charge, home safe. Thank you both."
