@@ -91,6 +91,20 @@ as() {
     last_output=$output
 }
 
+# inbox_until WHO TEXT: runs WHO's `vigil inbox` every half second until its output holds TEXT
+# (20 s at most), then shows that output; fails when it never does.
+inbox_until() {
+    local who=$1 text=$2 output=""
+    for _ in $(seq 1 40); do
+        output=$(as_quiet "$who" inbox 2>&1) || true
+        grep -q -- "$text" <<<"$output" && break
+        sleep 0.5
+    done
+    grep -q -- "$text" <<<"$output" || return 1
+    shown "$who" vigil inbox
+    printf '%s\n' "$output" | indent
+}
+
 # json EXPRESSION: evaluates a Python expression over the JSON document on standard input (`d`).
 json() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
@@ -283,25 +297,9 @@ say "time. It cannot read them. (Seconds here instead of hours, for the demo.)"
 as amal arm --every 3s --grace 2s --message "No check-in from me: I may be detained. Call the lawyer."
 echo
 say "Then her phone is taken: nothing runs on it any more. The deadline passes..."
-missed=""
-for _ in $(seq 1 40); do
-    missed=$(as_quiet jonas inbox 2>&1) || true
-    grep -q "MISSED CHECK-IN" <<<"$missed" && break
-    sleep 0.5
-done
-grep -q "MISSED CHECK-IN" <<<"$missed" || fail "the relay did not deliver the missed-check-in alert to Jonas"
-shown jonas vigil inbox
-printf '%s\n' "$missed" | indent
+inbox_until jonas "MISSED CHECK-IN" || fail "the relay did not deliver the missed-check-in alert to Jonas"
 say "Jonas does not see it in time (he is asleep). Four seconds later the relay escalates:"
-escalated=""
-for _ in $(seq 1 40); do
-    escalated=$(as_quiet sofia inbox 2>&1) || true
-    grep -q "ESCALATED" <<<"$escalated" && break
-    sleep 0.5
-done
-grep -q "ESCALATED" <<<"$escalated" || fail "the relay did not escalate the missed-check-in alert to Sofia"
-shown sofia vigil inbox
-printf '%s\n' "$escalated" | indent
+inbox_until sofia "ESCALATED" || fail "the relay did not escalate the missed-check-in alert to Sofia"
 say "Both got it from the relay alone, signed by Amal, sealed by her phone before it was taken."
 say "(Had Jonas run \`vigil ack\` in time, his client would have disarmed the escalation.)"
 

@@ -62,22 +62,7 @@ struct EscalationPlan: Sendable {
         escalated: MessageBody, messageID: MessageID, tier2: [Contact], relays: [RelayAccount], identity: Identity,
         createdAt: Timestamp, alertsAt: Timestamp, seeds: [String: SecretSeed] = [:]
     ) throws(VigilError) -> EscalationPlan {
-        var deliveries: [Delivery] = []
-        for contact in tier2 {
-            let sealed: [UInt8]
-            do {
-                sealed = try Envelope.seal(escalated, from: identity, to: contact.card.identity, createdAt: createdAt, messageID: messageID)
-            } catch {
-                throw Outbox.sealingError(error)
-            }
-            for mailbox in contact.card.mailboxes {
-                deliveries.append(
-                    Delivery(
-                        contactKey: contact.signingKeyHex, alias: contact.alias, relayURL: mailbox.relayURL,
-                        mailboxID: mailbox.mailboxID, blob: Data(sealed), status: .pending, relayMessageID: nil,
-                        deliveredAt: nil, attempts: 0, nextAttemptAt: nil, lastError: nil))
-            }
-        }
+        let deliveries = try Outbox.seal(escalated, to: tier2, from: identity, createdAt: createdAt, messageID: messageID)
         var bundles: [String: [TimerBlobPayload]] = [:]
         var recipients: [String: [String]] = [:]
         var timers: [RelayTimer] = []

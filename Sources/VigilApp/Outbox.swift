@@ -32,22 +32,7 @@ enum Outbox {
         _ body: MessageBody, summary: String, to contacts: [Contact], from identity: Identity,
         now: Timestamp, messageID: MessageID = .random(), record: Bool, into state: inout AppState
     ) throws(VigilError) -> OutboxItem {
-        var deliveries: [Delivery] = []
-        for contact in contacts {
-            let sealed: [UInt8]
-            do {
-                sealed = try Envelope.seal(body, from: identity, to: contact.card.identity, createdAt: now, messageID: messageID)
-            } catch {
-                throw sealingError(error)
-            }
-            for mailbox in contact.card.mailboxes {
-                deliveries.append(
-                    Delivery(
-                        contactKey: contact.signingKeyHex, alias: contact.alias, relayURL: mailbox.relayURL,
-                        mailboxID: mailbox.mailboxID, blob: Data(sealed), status: .pending, relayMessageID: nil,
-                        deliveredAt: nil, attempts: 0, nextAttemptAt: nil, lastError: nil))
-            }
-        }
+        let deliveries = try seal(body, to: contacts, from: identity, createdAt: now, messageID: messageID)
         let item = OutboxItem(
             messageID: messageID.description, kind: body.kind.name, createdAt: now, summary: summary, deliveries: deliveries)
         state.outbox.append(item)
@@ -59,6 +44,30 @@ enum Outbox {
                     acknowledgements: []))
         }
         return item
+    }
+
+    /// One envelope sealed per contact, and a pending delivery of it per mailbox on their card.
+    /// - Throws: ``VigilError`` (usage) when the body cannot be sealed.
+    static func seal(
+        _ body: MessageBody, to contacts: [Contact], from identity: Identity, createdAt: Timestamp, messageID: MessageID
+    ) throws(VigilError) -> [Delivery] {
+        var deliveries: [Delivery] = []
+        for contact in contacts {
+            let sealed: [UInt8]
+            do {
+                sealed = try Envelope.seal(body, from: identity, to: contact.card.identity, createdAt: createdAt, messageID: messageID)
+            } catch {
+                throw sealingError(error)
+            }
+            for mailbox in contact.card.mailboxes {
+                deliveries.append(
+                    Delivery(
+                        contactKey: contact.signingKeyHex, alias: contact.alias, relayURL: mailbox.relayURL,
+                        mailboxID: mailbox.mailboxID, blob: Data(sealed), status: .pending, relayMessageID: nil,
+                        deliveredAt: nil, attempts: 0, nextAttemptAt: nil, lastError: nil))
+            }
+        }
+        return deliveries
     }
 
     /// The deliveries to attempt now: those of the listed messages (all when `messages` is
