@@ -335,6 +335,10 @@ import VigilStorage
             let key = SigningKeyPair()
             let id = try await relay.client.armTimer(timerKey: key, deadline: relay.clock.now + 60, blobs: [Self.alert(mailbox)])
             #expect(id == TimerIDs.derive(timerKey: key.publicKey))
+            // The example of Protocol/relay-api.md, computed independently of this code.
+            let zero = try SigningKeyPair(seed: SecureBytes(copying: [UInt8](repeating: 0, count: 32)))
+            #expect(Hex.encode(zero.publicKey.rawRepresentation) == "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29")
+            #expect(TimerIDs.derive(timerKey: zero.publicKey) == "E70q_nRfBkah__hZN6yq7vSC")
             #expect(id != TimerIDs.derive(timerKey: SigningKeyPair().publicKey))
             #expect(MailboxIDs.isWellFormed(id) && id.count == 24)
 
