@@ -7,8 +7,8 @@ private let extremes = Location(latitudeE7: -900_000_000, longitudeE7: 1_800_000
 private let unknown7F = MessageKind(rawValue: 0x7F)
 
 /// Every valid and invalid envelope of `envelopes.json`.
-func makeEnvelopeVectors() -> EnvelopeVectors {
-    var vectors = EnvelopeVectors()
+func makeEnvelopeVectors(previous: PreviousBoxes) -> EnvelopeVectors {
+    var vectors = EnvelopeVectors(previous: previous)
     addValidEnvelopes(to: &vectors)
     addSealedBoxAndPaddingFailures(to: &vectors)
     addHeaderAndSignatureFailures(to: &vectors)
