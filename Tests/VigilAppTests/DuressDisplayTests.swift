@@ -7,13 +7,19 @@ import VigilCrypto
 /// and to its alert command, never with a suggestion to answer it.
 @Suite("Duress check-ins as the contact sees them")
 struct DuressDisplayTests {
-    /// Alice sends a check-in typed as ok, opened with her duress passphrase; Bob reads it.
-    private static func received() async throws -> (World, MessageView) {
+    /// Alice and Bob, each the other's verified contact.
+    private static func pair() async throws -> (world: World, alice: VigilSession, bob: VigilSession) {
         let world = try World()
         let alice = try await world.person("alice")
         let bob = try await world.person("bob")
         try await world.introduce(alice, to: bob, as: "bob", verified: true)
         try await world.introduce(bob, to: alice, as: "alice", verified: true)
+        return (world, alice, bob)
+    }
+
+    /// Alice sends a check-in typed as ok, opened with her duress passphrase; Bob reads it.
+    private static func received() async throws -> (World, MessageView) {
+        let (world, alice, bob) = try await pair()
         _ = try VigilSession.setDuressPassphrase(
             alice.context, passphrase: { SecureBytes(copying: Array(World.passphrase.utf8)) },
             duressPassphrase: { SecureBytes(copying: Array("duress".utf8)) })
@@ -50,12 +56,8 @@ struct DuressDisplayTests {
     }
 
     @Test func anOrdinaryCheckInSaysDuressFalseAndOtherKindsDoNotSayIt() async throws {
-        let world = try World()
+        let (world, alice, bob) = try await Self.pair()
         defer { world.remove() }
-        let alice = try await world.person("alice")
-        let bob = try await world.person("bob")
-        try await world.introduce(alice, to: bob, as: "bob", verified: true)
-        try await world.introduce(bob, to: alice, as: "alice", verified: true)
         _ = try await alice.checkIn(status: .ok, note: nil, location: nil, nextIn: nil)
         _ = try await alice.panic(message: "help", location: nil)
         let messages = try await bob.inbox(all: false).messages
