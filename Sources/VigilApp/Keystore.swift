@@ -138,31 +138,40 @@ public enum Keystore {
             sealingKey = SecureBytes.random(count: XChaCha20Poly1305.keyByteCount)
             file.unprotectedKey = sealingKey.withUnsafeBytes { Hex.encode($0) }
         }
-        return (keys, try written(keys, as: file, sealingKey: sealingKey, duressKey: nil))
+        return (keys, try written(keys, as: file, primaryKey: sealingKey, duressKey: nil))
     }
 
-    /// The bytes of an opened keystore written again (as the current version, fresh nonces, the
-    /// same salt and cost), with the duress slot sealed under `duressPassphrase`, or filled with
-    /// random bytes under a random key when it is nil.
+    /// The bytes of an opened keystore written again as the current version (same salt and
+    /// cost), with the duress slot sealed anew under `duressPassphrase`, or filled with random
+    /// bytes under a random key when it is nil. The primary slot is kept as it is, unless the file
+    /// was version 1 (its associated data changes).
+    ///
+    /// Opened under duress, the real passphrase's slot cannot be touched: the duress slot is
+    /// sealed anew for the duress passphrase that opened it, whatever was asked, so that the file
+    /// changes as it would and that passphrase keeps working. `duressPassphrase` is derived all
+    /// the same, so that the command takes as long.
     /// - Throws: ``VigilError`` (usage) for a keystore without a passphrase.
     static func rewritten(_ opened: Opened, duressPassphrase: SecureBytes?, path: String = VigilHome.keystoreName) throws(VigilError) -> [UInt8] {
         guard let sealing = opened.sealing else { throw noPassphraseForDuress }
-        let duressKey = try duressPassphrase.map { (phrase) throws(VigilError) in
+        let chosenKey = try duressPassphrase.map { (phrase) throws(VigilError) in
             try derive(phrase, salt: sealing.salt, cost: sealing.cost, path: path)
         }
-        return try written(opened.keys, as: opened.file, sealingKey: sealing.key, duressKey: duressKey)
+        return try written(
+            opened.keys, as: opened.file, primaryKey: opened.file.version < version ? sealing.key : nil,
+            duressKey: opened.keys.underDuress ? sealing.key : chosenKey)
     }
 
     /// Why a keystore without a passphrase cannot have a duress passphrase.
     static let noPassphraseForDuress = VigilError.usage(
         "your keys are stored without a passphrase (set up with --no-passphrase), so there is no passphrase for a duress passphrase to stand in for: nothing was changed")
 
-    /// `file` with `keys` sealed into it, encoded.
-    private static func written(_ keys: UnlockedKeys, as file: File, sealingKey: SecureBytes, duressKey: SecureBytes?) throws(VigilError) -> [UInt8] {
+    /// `file` as the current version with `keys` sealed into it, encoded: the primary slot under
+    /// `primaryKey` (kept as it is when nil), the duress slot under `duressKey` or filler.
+    private static func written(_ keys: UnlockedKeys, as file: File, primaryKey: SecureBytes?, duressKey: SecureBytes?) throws(VigilError) -> [UInt8] {
         var file = file
         file.version = version
         let secrets = secretBytes(keys)
-        file.secrets = try sealed(secrets, key: sealingKey, file: file, slot: .primary)
+        if let primaryKey { file.secrets = try sealed(secrets, key: primaryKey, file: file, slot: .primary) }
         if file.protection == "passphrase" {
             // Without a duress passphrase: random bytes of the same length under a random key,
             // which nobody can tell from a real copy.

@@ -14,9 +14,10 @@ extension VigilSession {
     /// Asks `passphrase` and unlocks with it first; only then asks `duressPassphrase`, which must
     /// not be empty nor the passphrase that unlocked. The keystore is rewritten (as version 2,
     /// same salt and cost) under the lock, unless it changed meanwhile. When it was unlocked with
-    /// the duress passphrase itself, this reports success and changes nothing: the real
-    /// passphrase's copy can be changed only with the real passphrase, and refusing would tell
-    /// whoever typed it that it was not the real one.
+    /// the duress passphrase itself, this reports success and the file is rewritten as usual, but
+    /// the duress passphrase stays what it was (see ``Keystore/rewritten(_:duressPassphrase:path:)``):
+    /// the real passphrase's copy can be changed only with the real passphrase, and refusing
+    /// would tell whoever typed it that it was not the real one.
     /// - Throws: ``VigilError``: no passphrase protection, an empty or unchanged duress passphrase,
     ///   a keystore changed meanwhile (exit 1); a wrong passphrase (exit 2); a damaged keystore (exit 4).
     public static func setDuressPassphrase(
@@ -37,8 +38,8 @@ extension VigilSession {
     /// Removes the duress passphrase, if one is set: afterwards only the passphrase opens Vigil.
     /// The duress copy is replaced by random filler, so the file looks as it did before.
     ///
-    /// Unlocked with the duress passphrase, it reports success and changes nothing, as
-    /// ``setDuressPassphrase(_:passphrase:duressPassphrase:)`` does.
+    /// Unlocked with the duress passphrase, it reports success and keeps that passphrase working,
+    /// as ``setDuressPassphrase(_:passphrase:duressPassphrase:)`` does.
     /// - Throws: as ``setDuressPassphrase(_:passphrase:duressPassphrase:)``.
     public static func removeDuressPassphrase(
         _ context: VigilContext, passphrase: () throws(VigilError) -> SecureBytes
@@ -49,10 +50,9 @@ extension VigilSession {
         return DuressReport(duressPassphrase: "removed")
     }
 
-    /// Unlocks the keystore, makes its new bytes with `change`, and writes them under the lock
-    /// unless it was opened under duress. The passphrases are asked before the lock is taken, so
-    /// that a `watch` running meanwhile is not held up; the file is then written only if it is
-    /// still the one that was opened.
+    /// Unlocks the keystore, makes its new bytes with `change`, and writes them under the lock.
+    /// The passphrases are asked before the lock is taken, so that a `watch` running meanwhile is
+    /// not held up; the file is then written only if it is still the one that was opened.
     private static func rewriteKeystore(
         _ context: VigilContext, passphrase: () throws(VigilError) -> SecureBytes,
         change: (Keystore.Opened) throws(VigilError) -> [UInt8]
@@ -63,7 +63,6 @@ extension VigilSession {
         guard try Keystore.needsPassphrase(bytes, path: path) else { throw Keystore.noPassphraseForDuress }
         let opened = try Keystore.open(bytes, path: path, passphrase: passphrase)
         let rewritten = try change(opened)
-        guard !opened.keys.underDuress else { return }
         do {
             try FileLock.withExclusiveLock(context.home.lockPath) {
                 guard try AtomicFile.read(path, limit: 1 << 20) == bytes else {

@@ -42,12 +42,10 @@ struct DuressKeystoreTests {
             #expect(sizes.count == 2 && sizes[0] != nil && sizes[0] == sizes[1], "\(sizes)")
             #expect(Set(try Self.object(bytes).keys) == Set(try Self.object(fresh).keys))
         }
-        // Every write seals both copies anew: comparing two copies of the file does not show
-        // which one changed.
+        // A write seals the duress copy anew and keeps the other, as a write under duress does.
         for (before, after) in [(fresh, set), (set, removed)] {
-            for key in ["secrets", "duressSecrets"] {
-                #expect(try Self.object(before)[key] as? String != Self.object(after)[key] as? String)
-            }
+            #expect(try Self.object(before)["secrets"] as? String == Self.object(after)["secrets"] as? String)
+            #expect(try Self.object(before)["duressSecrets"] as? String != Self.object(after)["duressSecrets"] as? String)
         }
     }
 
@@ -110,6 +108,8 @@ struct DuressKeystoreTests {
 
         let upgraded = try Self.withDuress(v1, Self.duress)
         #expect(try Self.object(upgraded)["version"] as? Int == 2)
+        // The associated data of version 2 names the slot, so the first copy is sealed anew too.
+        #expect(try Self.object(upgraded)["secrets"] as? String != Self.object(v1)["secrets"] as? String)
         #expect(try Self.object(upgraded)["keyDerivation"] as? NSDictionary == Self.object(v1)["keyDerivation"] as? NSDictionary)
         #expect(try Keystore.unlock(upgraded) { Self.secret(Self.real) }.underDuress == false)
         let underDuress = try Keystore.unlock(upgraded) { Self.secret(Self.duress) }
@@ -236,17 +236,31 @@ struct DuressPassphraseTests {
         }
     }
 
-    @Test func underDuressSetAndRemoveReportSuccessAndChangeNothing() async throws {
+    @Test func underDuressSetAndRemoveReportSuccessRewriteTheFileAsUsualAndKeepTheDuressPassphrase() async throws {
         let world = try World()
         defer { world.remove() }
         let alice = try await world.person("alice")
+        let path = alice.context.home.keystorePath
         _ = try Self.set(alice.context, unlocking: World.passphrase, duress: "duress")
-        let before = try AtomicFile.read(alice.context.home.keystorePath)
-        #expect(try Self.set(alice.context, unlocking: "duress", duress: "another") == DuressReport(duressPassphrase: "set"))
-        #expect(try VigilSession.removeDuressPassphrase(alice.context) { Self.secret("duress") } == DuressReport(duressPassphrase: "removed"))
-        #expect(try AtomicFile.read(alice.context.home.keystorePath) == before)
-        #expect(try world.reopen("alice", passphrase: "duress").keys.underDuress == true)
-        #expect(try world.reopen("alice").keys.underDuress == false)
+        func slots() throws -> [String?] {
+            let file = try #require(try JSONSerialization.jsonObject(with: Data(try AtomicFile.read(path) ?? [])) as? [String: Any])
+            return [file["secrets"] as? String, file["duressSecrets"] as? String]
+        }
+        let operations: [(DuressReport, () throws -> DuressReport)] = [
+            (DuressReport(duressPassphrase: "set"), { try Self.set(alice.context, unlocking: "duress", duress: "another") }),
+            (DuressReport(duressPassphrase: "removed"), { try VigilSession.removeDuressPassphrase(alice.context) { Self.secret("duress") } }),
+        ]
+        for (expected, operation) in operations {
+            let before = try slots()
+            #expect(try operation() == expected)
+            // As after a real `set` or `remove`: the first copy kept, the duress copy sealed anew.
+            let after = try slots()
+            #expect(after[0] == before[0])
+            #expect(after[1] != before[1])
+            #expect(try world.reopen("alice", passphrase: "duress").keys.underDuress == true)
+            #expect(try world.reopen("alice").keys.underDuress == false)
+            #expect(throws: VigilError.wrongPassphrase) { _ = try world.reopen("alice", passphrase: "another") }
+        }
         // The checks still apply, against the passphrase that was typed.
         let error = try #require(throws: VigilError.self) { _ = try Self.set(alice.context, unlocking: "duress", duress: "duress") }
         #expect(error.message.contains("must differ from your passphrase"))
