@@ -237,6 +237,8 @@ struct CheckInRecord: Codable, Sendable, Equatable {
     var sentAt: Timestamp
     var receivedAt: Timestamp
     var status: String
+    /// True when they sent it under duress; nil otherwise (and in older state files).
+    var duress: Bool?
     /// When they said the next one is due.
     var nextDueAt: Timestamp?
 }
@@ -332,6 +334,9 @@ struct InboxEntry: Codable, Sendable {
 /// The fields of any message body, as stored and shown.
 struct StoredBody: Codable, Sendable, Equatable {
     var status: String?
+    /// For check-ins sent under duress: true. Nil otherwise, so that an ordinary check-in is
+    /// stored as it was before duress existed (a late copy then still matches it).
+    var duress: Bool?
     var note: String?
     var message: String?
     var latitudeE7: Int32?
@@ -362,6 +367,7 @@ struct StoredBody: Codable, Sendable, Equatable {
         switch body {
         case .checkIn(let checkIn):
             status = CheckInStatus(checkIn.status).rawValue
+            duress = checkIn.duress ? true : nil
             note = checkIn.note
             setLocation(checkIn.location)
             nextDueAt = checkIn.nextDueAt

@@ -113,7 +113,7 @@ public enum HumanText {
         return contacts.map { contact in
             var line = "\(name(contact.alias, verified: contact.verified)) — \(contact.name), fingerprint \(contact.fingerprint)"
             if let last = contact.lastCheckIn {
-                line += "\n    last check-in \(time(last.at)) (\(statusPhrase(last.status)))"
+                line += "\n    last check-in \(time(last.at)) (\(statusPhrase(last.status, duress: last.duress)))"
                 if let due = last.nextDueAt { line += ", next due \(time(due))" }
             }
             if contact.tier == 2 { line += "\n    tier 2: alerted when nobody in tier 1 acknowledges an alert in time" }
@@ -135,7 +135,7 @@ public enum HumanText {
         ]
         if let number = contact.safetyNumber { lines.append("  safety number: \(number)") }
         if let last = contact.lastCheckIn {
-            var line = "  last check-in: \(time(last.at)), \(statusPhrase(last.status))"
+            var line = "  last check-in: \(time(last.at)), \(statusPhrase(last.status, duress: last.duress))"
             if let due = last.nextDueAt { line += ", next due \(time(due))" }
             lines.append(line)
         }
@@ -263,7 +263,7 @@ public enum HumanText {
         case MessageKind.panic.name: head = "!! PANIC from \(sender(view.from))"
         case MessageKind.missedCheckIn.name: head = "!! MISSED CHECK-IN: \(sender(view.from)) did not check in"
         case MessageKind.checkIn.name:
-            let status = view.status.map(statusPhrase) ?? "?"
+            let status = view.status.map { statusPhrase($0, duress: view.duress ?? false) } ?? "?"
             head = (view.isAlert ? "!! CHECK-IN: " : "Check-in: ") + "\(sender(view.from)) is \(status)"
         case MessageKind.allClear.name: head = "ALL CLEAR from \(sender(view.from))"
         case MessageKind.acknowledgement.name: head = "Acknowledgement from \(sender(view.from))"
@@ -271,7 +271,8 @@ public enum HumanText {
         default: head = "A message of a kind this version of Vigil cannot show (\(view.kind)) from \(sender(view.from)): update Vigil"
         }
         if view.escalated { head = "!! ESCALATED, nobody in their first circle answered in time: " + head.dropFirst(3) }
-        var lines = [head + " — sent \(time(view.createdAt))"]
+        // "… IN DANGER — sent under duress at <time>" rather than "— sent under duress — sent <time>".
+        var lines = [head + (view.duress == true ? " at " : " — sent ") + time(view.createdAt)]
         if let text = view.message { lines.append(indent(text)) }
         if let note = view.note { lines.append(indent(note)) }
         if let location = view.location { lines.append("    location: \(location.text)  \(mapLink(location))") }
@@ -286,8 +287,14 @@ public enum HumanText {
                 : "    their second circle of contacts will be alerted \(time(at)) unless someone acknowledges before")
         }
         if view.relays.count > 1 { lines.append("    arrived through \(view.relays.count) relays") }
+        if view.duress == true {
+            lines.append("    They were made to send this; their screen showed an ordinary check-in. Act on what you agreed for an alarm.")
+            lines.append("    Do NOT answer through Vigil: whoever forced them may be reading their device.")
+        }
         var footer = "    id \(shortID(view.messageID))"
-        if view.from.known, view.isAlert { footer += " — answer with `vigil ack \(shortID(view.messageID)) \"on my way\"`" }
+        if view.from.known, view.isAlert, view.duress != true {
+            footer += " — answer with `vigil ack \(shortID(view.messageID)) \"on my way\"`"
+        }
         lines.append(footer)
         return lines.joined(separator: "\n")
     }
@@ -473,7 +480,9 @@ public enum HumanText {
         return sections.joined(separator: "\n\n")
     }
 
-    private static func statusPhrase(_ status: String) -> String {
-        CheckInStatus(rawValue: status)?.phrase ?? status
+    /// A check-in's status for people; under duress, `IN DANGER — sent under duress`.
+    private static func statusPhrase(_ status: String, duress: Bool) -> String {
+        let phrase = CheckInStatus(rawValue: status)?.phrase ?? status
+        return duress ? phrase + " — sent under duress" : phrase
     }
 }

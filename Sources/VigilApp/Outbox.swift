@@ -28,13 +28,15 @@ enum Outbox {
     /// unless `record` is false (automatic receipts).
     /// - Throws: ``VigilError`` (usage) when the body cannot be sealed (a note too long or with
     ///   characters that cannot be sent).
+    /// - Parameter shownAs: the kind this device records and shows, when it is not the body's
+    ///   (under duress, an alarm goes out where an all-clear was asked for).
     static func enqueue(
         _ body: MessageBody, summary: String, to contacts: [Contact], from identity: Identity,
-        now: Timestamp, messageID: MessageID = .random(), record: Bool, into state: inout AppState
+        now: Timestamp, messageID: MessageID = .random(), record: Bool, shownAs: MessageKind? = nil, into state: inout AppState
     ) throws(VigilError) -> OutboxItem {
         let deliveries = try seal(body, to: contacts, from: identity, createdAt: now, messageID: messageID)
         let item = OutboxItem(
-            messageID: messageID.description, kind: body.kind.name, createdAt: now, summary: summary, deliveries: deliveries)
+            messageID: messageID.description, kind: (shownAs ?? body.kind).name, createdAt: now, summary: summary, deliveries: deliveries)
         state.outbox.append(item)
         if record {
             state.sent.append(

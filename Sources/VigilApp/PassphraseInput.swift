@@ -29,6 +29,20 @@ public enum PassphraseInput {
         return SecureBytes(copying: content[0..<end])
     }
 
+    /// A new passphrase typed twice: the first entry, once it is not empty and the second one
+    /// matches it (compared in constant time).
+    /// - Parameters:
+    ///   - what: how the message names it (`passphrase`, `duress passphrase`).
+    ///   - whenEmpty: what the message says after "must not be empty".
+    /// - Throws: ``VigilError`` (exit 1) when it is empty or the entries differ.
+    public static func confirmed(
+        _ first: SecureBytes, repeated second: SecureBytes, what: String = "passphrase", whenEmpty: String = "nothing was changed"
+    ) throws(VigilError) -> SecureBytes {
+        guard first.count > 0 else { throw .usage("the \(what) must not be empty: \(whenEmpty)") }
+        guard first.constantTimeEquals(second) else { throw .usage("the two \(what)s you typed differ: nothing was changed. Run the command again") }
+        return first
+    }
+
     /// Whether the passphrase file can be read by other users (worth a warning).
     public static func isExposed(_ path: String) -> Bool {
         var info = stat()

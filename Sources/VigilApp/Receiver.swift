@@ -115,7 +115,8 @@ enum Receiver {
                     if previous.map({ $0.sentAt <= opened.createdAt }) ?? true {
                         state.contacts[contactIndex].lastCheckIn = CheckInRecord(
                             messageID: messageID, sentAt: opened.createdAt, receivedAt: now,
-                            status: CheckInStatus(checkIn.status).rawValue, nextDueAt: checkIn.nextDueAt)
+                            status: CheckInStatus(checkIn.status).rawValue, duress: entry.body.duress,
+                            nextDueAt: checkIn.nextDueAt)
                     }
                 default:
                     break

@@ -72,6 +72,9 @@ public struct MessageView: Codable, Sendable, Equatable {
     public var isAlert: Bool
     /// Check-ins: `ok`, `support` or `danger`.
     public var status: String?
+    /// Check-ins: whether the sender was forced to send it (then `status` is `danger`). They may
+    /// not be free to read or answer messages: see ``HumanText/message(_:)``.
+    public var duress: Bool?
     public var note: String?
     public var message: String?
     public var location: LocationView?
@@ -98,6 +101,7 @@ public struct MessageView: Codable, Sendable, Equatable {
         createdAt = entry.createdAt.secondsSince1970
         receivedAt = entry.receivedAt.secondsSince1970
         status = entry.body.status
+        duress = entry.kind == MessageKind.checkIn.name ? entry.body.duress ?? false : nil
         note = entry.body.note
         message = entry.body.message
         location = entry.body.location.map(LocationView.init)
@@ -165,11 +169,14 @@ public struct ContactView: Codable, Sendable, Equatable {
 public struct LastCheckInView: Codable, Sendable, Equatable {
     public var at: UInt64
     public var status: String
+    /// Whether they were forced to send it.
+    public var duress: Bool
     public var nextDueAt: UInt64?
 
     init(_ record: CheckInRecord) {
         at = record.sentAt.secondsSince1970
         status = record.status
+        duress = record.duress ?? false
         nextDueAt = record.nextDueAt?.secondsSince1970
     }
 }

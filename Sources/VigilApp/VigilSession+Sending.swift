@@ -5,27 +5,51 @@ public import VigilProtocol
 
 extension VigilSession {
     /// Sends a check-in to every contact.
+    ///
+    /// Under duress (`duress`, or a session unlocked with the duress passphrase) it goes out as
+    /// in danger and marked as sent under duress, with the note, location and due time given.
+    /// Everything this device shows and keeps is what a check-in with `status` would give: the
+    /// report, the outbox and sent summaries, the switch's renewal. Only the envelopes, sealed to
+    /// the contacts and kept in the outbox until delivered, say otherwise.
     /// - Parameter nextIn: seconds until the next check-in is due; contacts report this person
     ///   overdue when it passes (plus their grace period).
-    public func checkIn(status: CheckInStatus, note: String?, location: Location?, nextIn: UInt64?) async throws(VigilError) -> SendReport {
+    public func checkIn(
+        status: CheckInStatus, note: String?, location: Location?, nextIn: UInt64?, duress: Bool = false
+    ) async throws(VigilError) -> SendReport {
         let now = self.now
         let due = nextIn.map { Timestamp(secondsSince1970: now.secondsSince1970 + $0) }
-        let body = CheckIn(status: status.protocolStatus, note: note, location: location, nextDueAt: due)
+        let underDuress = duress || keys.underDuress
+        let body = CheckIn(
+            status: underDuress ? .inDanger : status.protocolStatus, duress: underDuress, note: note, location: location, nextDueAt: due)
         var summary = "check-in: \(status.phrase)"
         if let note, !note.isEmpty { summary += " — " + Self.preview(note) }
         return try await send(.checkIn(body), summary: summary, to: nil)
     }
 
     /// Sends an all-clear: the earlier alarm is over.
+    ///
+    /// Under duress (a session unlocked with the duress passphrase) no all-clear goes out: the
+    /// contacts get a check-in in danger, sent under duress, with `message` as its note, while
+    /// this device shows and keeps an all-clear.
     public func allClear(message: String?) async throws(VigilError) -> SendReport {
         var summary = "all clear"
         if let message, !message.isEmpty { summary += " — " + Self.preview(message) }
-        return try await send(.allClear(AllClear(message: message)), summary: summary, to: nil)
+        return try await send(allClearBody(message, duress: false), summary: summary, to: nil, shownAs: .allClear)
+    }
+
+    /// An all-clear with `message`, or under duress the alarm that goes out in its place.
+    func allClearBody(_ message: String?, duress: Bool) -> MessageBody {
+        duress || keys.underDuress
+            ? .checkIn(CheckIn(status: .inDanger, duress: true, note: message))
+            : .allClear(AllClear(message: message))
     }
 
     /// Sends a signed acknowledgement of a received message back to its sender.
+    ///
+    /// A check-in sent under duress is refused unless `evenUnderDuress`: the acknowledgement
+    /// would show on the sender's device, to whoever forced them, that the alarm was received.
     /// - Parameter messageID: the message ID as shown by `inbox` (a unique prefix of 6 or more hex digits is enough).
-    public func acknowledge(_ messageID: String, note: String?) async throws(VigilError) -> SendReport {
+    public func acknowledge(_ messageID: String, note: String?, evenUnderDuress: Bool = false) async throws(VigilError) -> SendReport {
         let state = try state()
         let prefix = messageID.lowercased()
         guard prefix.count >= 6, prefix.allSatisfy(\.isHexDigit) else {
@@ -39,6 +63,10 @@ extension VigilSession {
         guard let contact = state.contacts.first(where: { $0.signingKeyHex == entry.senderKey }) else {
             throw .usage("that message is from an UNKNOWN SENDER (not a contact): an acknowledgement can go only to a contact")
         }
+        guard evenUnderDuress || entry.body.duress != true else {
+            throw .usage(
+                "\(contact.alias) sent this check-in UNDER DURESS: whoever forced them may hold their device and would see your acknowledgement there. Nothing was sent. Act on what you agreed for an alarm instead; if you are sure, add --even-under-duress")
+        }
         guard let id = MessageID(hex: entry.messageID) else { throw .damaged(VigilHome.stateName, "a stored message ID is malformed") }
         var summary = "acknowledgement of \(entry.kind) \(entry.messageID.prefix(12))"
         if let note, !note.isEmpty { summary += " — " + Self.preview(note) }
@@ -50,7 +78,9 @@ extension VigilSession {
 
     /// Queues `body` for the contacts (all when `recipients` is nil), then delivers it, then
     /// retries whatever else is due in the outbox.
-    func send(_ body: MessageBody, summary: String, to recipients: Set<String>?) async throws(VigilError) -> SendReport {
+    func send(
+        _ body: MessageBody, summary: String, to recipients: Set<String>?, shownAs: MessageKind? = nil
+    ) async throws(VigilError) -> SendReport {
         let identity = keys.identity
         let now = self.now
         // 1. Sealed and written to the outbox before anything goes on the network.
@@ -59,7 +89,8 @@ extension VigilSession {
             guard !contacts.isEmpty else {
                 throw VigilError.usage("you have no contacts, so nobody would receive this: add one with `vigil contacts add CARD`")
             }
-            return try Outbox.enqueue(body, summary: summary, to: contacts, from: identity, now: now, record: true, into: &state)
+            return try Outbox.enqueue(
+                body, summary: summary, to: contacts, from: identity, now: now, record: true, shownAs: shownAs, into: &state)
         }
         // 2. Delivered, this message first.
         let reports = try await deliver(messages: [item.messageID], force: true).reports

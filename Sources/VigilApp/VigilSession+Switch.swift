@@ -48,8 +48,10 @@ extension VigilSession {
 
     /// Renews every timer after a check-in made at `checkedInAt`: new deadline `interval + grace`
     /// from now, and freshly sealed alerts that name this check-in. Nil when the switch is off.
-    public func renewSwitch(checkedInAt: UInt64) async throws(VigilError) -> SwitchReport? {
-        try await synchroniseSwitch(.checkIn(Timestamp(secondsSince1970: checkedInAt)))
+    /// - Parameter duress: the check-in was sent under duress (`checkin --duress`): the all-clear
+    ///   a gone-off switch calls for is replaced by an alarm, as ``allClear(message:)`` does.
+    public func renewSwitch(checkedInAt: UInt64, duress: Bool = false) async throws(VigilError) -> SwitchReport? {
+        try await synchroniseSwitch(.checkIn(Timestamp(secondsSince1970: checkedInAt)), duress: duress)
     }
 
     /// Seals the alerts again for the current contacts and relays, keeping the deadline (after
@@ -122,7 +124,7 @@ extension VigilSession {
     /// Brings the relays' timers in line with the state: disarms retired timers first, then (when
     /// armed) renews or arms one timer per relay with a fresh bundle, and disarms timers on
     /// relays no contact can be reached through. Records what the relays confirmed.
-    private func synchroniseSwitch(_ change: SwitchChange) async throws(VigilError) -> SwitchReport? {
+    private func synchroniseSwitch(_ change: SwitchChange, duress: Bool = false) async throws(VigilError) -> SwitchReport? {
         let state = try state()
         guard let current = state.deadMansSwitch else { return nil }
         if !current.armed, change != .disarm, current.timers.isEmpty { return nil }
@@ -244,19 +246,19 @@ extension VigilSession {
             armed: armed, intervalSeconds: current.intervalSeconds, graceSeconds: current.graceSeconds, dueAt: dueAt,
             nextDeadline: timers.filter { !$0.isEscalation }.map(\.deadline).min(), timers: views, unreachable: unreachable)
         if case .checkIn(let at) = change, !alerted.isEmpty {
-            report.allClear = try await sendAllClear(to: alerted, checkedInAt: at)
+            report.allClear = try await sendAllClear(to: alerted, checkedInAt: at, duress: duress)
         }
         return report
     }
 
     /// After a check-in that found timers gone off: tells the contacts they alerted that the
     /// alarm is over.
-    private func sendAllClear(to contactKeys: Set<String>, checkedInAt: Timestamp) async throws(VigilError) -> SendReport? {
+    private func sendAllClear(to contactKeys: Set<String>, checkedInAt: Timestamp, duress: Bool) async throws(VigilError) -> SendReport? {
         let present = try state().contacts.filter { contactKeys.contains($0.signingKeyHex) }.map(\.signingKeyHex)
         guard !present.isEmpty else { return nil }
         let message = "I checked in again at \(HumanText.time(checkedInAt.secondsSince1970)): the missed check-in alarm is over."
         return try await send(
-            .allClear(AllClear(message: message)), summary: "all clear after the missed check-in alarm", to: Set(present))
+            allClearBody(message, duress: duress), summary: "all clear after the missed check-in alarm", to: Set(present), shownAs: .allClear)
     }
 
     private func run(_ operations: [@Sendable () async -> TimerOutcome]) async -> [TimerOutcome] {

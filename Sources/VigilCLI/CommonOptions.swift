@@ -74,12 +74,7 @@ struct Runtime {
 
     /// The passphrase for unlocking: `--passphrase-file`, else `VIGIL_PASSPHRASE`, else typed.
     func passphrase() throws(VigilError) -> SecureBytes {
-        if let file = common.passphraseFile {
-            if PassphraseInput.isExposed(file) {
-                Console.error("vigil: warning: \(file) can be read by other users: chmod 600 it")
-            }
-            return try PassphraseInput.fromFile(file)
-        }
+        if let file = common.passphraseFile { return try Self.secret(fromFile: file) }
         if let environmentPassphrase { return environmentPassphrase }
         return try Terminal.readSecret(prompt: "Passphrase for Vigil (\(context.home.path)): ")
     }
@@ -87,11 +82,26 @@ struct Runtime {
     /// A new passphrase: from the file or environment as is, or typed twice.
     func newPassphrase() throws(VigilError) -> SecureBytes {
         if common.passphraseFile != nil || environmentPassphrase != nil { return try passphrase() }
-        let first = try Terminal.readSecret(prompt: "Choose a passphrase (not shown as you type): ")
-        guard first.count >= 1 else { throw .usage("the passphrase must not be empty (or choose --no-passphrase knowingly)") }
-        let second = try Terminal.readSecret(prompt: "Type it again: ")
-        guard first.constantTimeEquals(second) else { throw .usage("the two passphrases differ: nothing was changed. Run the command again") }
-        return first
+        return try PassphraseInput.confirmed(
+            try Terminal.readSecret(prompt: "Choose a passphrase (not shown as you type): "),
+            repeated: try Terminal.readSecret(prompt: "Type it again: "),
+            whenEmpty: "choose one, or --no-passphrase knowingly")
+    }
+
+    /// A new duress passphrase: from `file` as is, or typed twice.
+    func newDuressPassphrase(file: String?) throws(VigilError) -> SecureBytes {
+        if let file { return try Self.secret(fromFile: file) }
+        return try PassphraseInput.confirmed(
+            try Terminal.readSecret(prompt: "Choose your duress passphrase (not shown as you type; not your passphrase): "),
+            repeated: try Terminal.readSecret(prompt: "Type it again: "), what: "duress passphrase")
+    }
+
+    /// The first line of `file`, with a warning when others can read it.
+    private static func secret(fromFile file: String) throws(VigilError) -> SecureBytes {
+        if PassphraseInput.isExposed(file) {
+            Console.error("vigil: warning: \(file) can be read by other users: chmod 600 it")
+        }
+        return try PassphraseInput.fromFile(file)
     }
 
     /// Unlocks the session, and routes traffic through its configured proxy.

@@ -10,6 +10,9 @@ struct CheckInCommand: AsyncParsableCommand {
             then (plus their grace period). When the dead man's switch is armed (`vigil arm`), \
             this also pushes its deadline back; exit code 3 if a relay did not confirm that.
 
+            Forced to check in? Add --duress, or unlock with your duress passphrase (`vigil \
+            duress set`): this screen shows an ordinary check-in, your contacts get an alarm.
+
             Example: vigil checkin --next-in 3h --note "crossing now"
             """
     )
@@ -28,6 +31,9 @@ struct CheckInCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("When your next check-in is due, e.g. 30m, 2h, 1d.", valueName: "DURATION"))
     var nextIn: String?
 
+    @Flag(help: "Someone is making you check in: it looks normal here, but your contacts are told you are IN DANGER and were forced to send it.")
+    var duress = false
+
     func run() async throws {
         try await Runtime.run(common) { (runtime) throws(VigilError) in
             guard let parsedStatus = CheckInStatus(rawValue: status.lowercased()) else {
@@ -36,8 +42,8 @@ struct CheckInCommand: AsyncParsableCommand {
             let place = try location.map { (text) throws(VigilError) in try InputRules.location(text) }
             let due = try parseDuration(nextIn)
             let session = try runtime.open()
-            let report = try await session.checkIn(status: parsedStatus, note: note, location: place, nextIn: due)
-            let renewal = try await session.renewSwitch(checkedInAt: report.createdAt)
+            let report = try await session.checkIn(status: parsedStatus, note: note, location: place, nextIn: due, duress: duress)
+            let renewal = try await session.renewSwitch(checkedInAt: report.createdAt, duress: duress)
             runtime.show(CheckInReport(message: report, deadMansSwitch: renewal)) { combined in
                 var text = HumanText.send(combined.message, what: "Check-in (\(parsedStatus.phrase))")
                 if let renewal = combined.deadMansSwitch { text += "\n" + HumanText.deadMansSwitch(renewal) }
@@ -118,7 +124,13 @@ struct AckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ack",
         abstract: "Answer a message: tell its sender you saw it (signed), with an optional note.",
-        discussion: "Example: vigil ack 639f7fa74b6f \"on my way, calling the lawyer\""
+        discussion: """
+            A check-in sent under duress is not acknowledged unless you add --even-under-duress: \
+            whoever forced your contact could see the answer on their device. Act on what you \
+            agreed for an alarm instead.
+
+            Example: vigil ack 639f7fa74b6f "on my way, calling the lawyer"
+            """
     )
 
     @OptionGroup var common: CommonOptions
@@ -129,10 +141,14 @@ struct AckCommand: AsyncParsableCommand {
     @Argument(help: "A note for the sender (optional).")
     var note: [String] = []
 
+    @Flag(help: "Acknowledge a check-in sent under duress anyway: whoever holds your contact's device could see it.")
+    var evenUnderDuress = false
+
     func run() async throws {
         try await Runtime.run(common) { (runtime) throws(VigilError) in
             let text = note.joined(separator: " ")
-            let report = try await runtime.open().acknowledge(messageID, note: text.isEmpty ? nil : text)
+            let report = try await runtime.open().acknowledge(
+                messageID, note: text.isEmpty ? nil : text, evenUnderDuress: evenUnderDuress)
             runtime.show(report) { HumanText.send($0, what: "Acknowledgement") }
             return sendCode(report)
         }

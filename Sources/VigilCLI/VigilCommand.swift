@@ -15,6 +15,7 @@ struct VigilCommand: AsyncParsableCommand {
             Read messages:       vigil inbox
             Keep watch:          vigil watch
             Dead man's switch:   vigil arm --every 6h   (then check in)
+            Forced to check in:  vigil checkin --duress (looks normal here; your contacts get an alarm)
 
             Only your contacts can read what you send. Everything is queued first and retried \
             until every relay has it. Your keys and messages on this computer are encrypted \
@@ -41,7 +42,7 @@ struct VigilCommand: AsyncParsableCommand {
             InitCommand.self, CardCommand.self, ContactsCommand.self, RelaysCommand.self,
             CheckInCommand.self, PanicCommand.self, AllClearCommand.self, InboxCommand.self,
             WatchCommand.self, AckCommand.self, OutboxCommand.self, ArmCommand.self, DisarmCommand.self,
-            StatusCommand.self, ConfigCommand.self,
+            StatusCommand.self, ConfigCommand.self, DuressCommand.self,
         ]
     )
 

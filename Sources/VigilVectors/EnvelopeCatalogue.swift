@@ -7,8 +7,8 @@ private let extremes = Location(latitudeE7: -900_000_000, longitudeE7: 1_800_000
 private let unknown7F = MessageKind(rawValue: 0x7F)
 
 /// Every valid and invalid envelope of `envelopes.json`.
-func makeEnvelopeVectors() -> EnvelopeVectors {
-    var vectors = EnvelopeVectors()
+func makeEnvelopeVectors(previous: PreviousBoxes) -> EnvelopeVectors {
+    var vectors = EnvelopeVectors(previous: previous)
     addValidEnvelopes(to: &vectors)
     addSealedBoxAndPaddingFailures(to: &vectors)
     addHeaderAndSignatureFailures(to: &vectors)
@@ -30,6 +30,13 @@ private func addValidEnvelopes(to v: inout EnvelopeVectors) {
     v.addValid(
         "check-in in_danger, location only", "Location at the extremes of the ranges: latitude -90°, longitude +180°.",
         body: .checkIn(CheckIn(status: .inDanger, location: extremes)), createdAt: baseTime + 60, bucket: 256)
+    v.addValid(
+        "check-in in_danger, sent under duress",
+        "Flags 0x06: the duress bit and a next due time. The coerced defender's own screen showed an ordinary check-in; a duress check-in always carries the status in_danger.",
+        body: .checkIn(CheckIn(
+            status: .inDanger, duress: true, note: "All fine, home by nine.",
+            nextDueAt: Timestamp(secondsSince1970: baseTime + 7200))),
+        createdAt: baseTime + 120, bucket: 256)
     v.addValid(
         "check-in ok, next due only", "Flags 0x02: no location, a next due time.",
         body: .checkIn(CheckIn(status: .ok, nextDueAt: Timestamp(secondsSince1970: baseTime + 86_400))), bucket: 256)
@@ -305,7 +312,16 @@ private func addBodyFailures(to v: inout EnvelopeVectors) {
     v.addInvalidBody(
         "check-in: status 3 and reserved flags", "The status is checked before the flags.",
         kind: .checkIn, body: checkIn(status: 3, flags: 0x80), .init("invalid_value", "status"))
-    v.addInvalidBody("check-in: reserved flag bit 2", "Flags 0x04.", kind: .checkIn, body: checkIn(flags: 0x04), .init("reserved_bits"))
+    v.addInvalidBody("check-in: reserved flag bit 3", "Flags 0x08.", kind: .checkIn, body: checkIn(flags: 0x08), .init("reserved_bits"))
+    v.addInvalidBody(
+        "check-in: duress with status ok", "Flags 0x04 (duress) need the status in_danger (02).",
+        kind: .checkIn, body: checkIn(status: 0, flags: 0x04), .init("invalid_value", "status"))
+    v.addInvalidBody(
+        "check-in: duress with status need_support", "Flags 0x04 with status 01.",
+        kind: .checkIn, body: checkIn(status: 1, flags: 0x04), .init("invalid_value", "status"))
+    v.addInvalidBody(
+        "check-in: duress with status ok and a reserved flag", "Flags 0x84: the reserved bit is found before the duress rule is checked.",
+        kind: .checkIn, body: checkIn(status: 0, flags: 0x84), .init("reserved_bits"))
     v.addInvalidBody("check-in: reserved flag bit 7", "Flags 0x80.", kind: .checkIn, body: checkIn(flags: 0x80), .init("reserved_bits"))
     v.addInvalidBody(
         "check-in: note of 1025 bytes", "One byte over the limit, otherwise valid text.",

@@ -1,8 +1,7 @@
 import VigilCrypto
 
 /// A JSON value whose objects keep their keys in the order they were written, so that the
-/// vector files read top-down (name first, bulky hex last) and regenerate byte-identically
-/// apart from the randomised sealed boxes.
+/// vector files read top-down (name first, bulky hex last) and regenerate byte-identically.
 indirect enum JSON {
     case null
     case bool(Bool)

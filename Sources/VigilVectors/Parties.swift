@@ -2,7 +2,7 @@ import VigilCrypto
 import VigilProtocol
 
 /// A fixed identity for the vectors. Its secrets are derived from its name, so every run of the
-/// generator uses the same keys and only the sealed boxes (random by design) change.
+/// generator uses the same keys; only sealed boxes are random (see ``PreviousBoxes``).
 ///
 /// `signing seed = BLAKE2b-256("Vigil test vector key: " || name || " signing")` and
 /// `encryption secret key = BLAKE2b-256("Vigil test vector key: " || name || " encryption")`:

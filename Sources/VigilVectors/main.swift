@@ -1,8 +1,9 @@
 // vigil-vectors: writes the protocol test vectors (envelopes.json, cards.json, identity.json)
 // into the directory given as the only argument, by default Protocol/vectors.
 //
-// Keys, message IDs and times are fixed, so regenerating changes only the sealed boxes, which
-// are randomised by design. Every vector is checked against the library before it is written.
+// Keys, message IDs and times are fixed, and the sealed boxes (random by design) of vectors whose
+// plaintext is unchanged are kept from the files already there, so regenerating changes only
+// what changed. Every vector is checked against the library before it is written.
 import Foundation
 
 let generatorName = "vigil-vectors (Sources/VigilVectors), run by Tools/generate-vectors.sh"
@@ -14,7 +15,7 @@ guard arguments.count <= 1, arguments.first.map({ !$0.hasPrefix("-") }) ?? true 
 }
 let directory = URL(fileURLWithPath: arguments.first ?? "Protocol/vectors", isDirectory: true)
 
-let envelopes = makeEnvelopeVectors()
+let envelopes = makeEnvelopeVectors(previous: PreviousBoxes(contentsOf: directory.appendingPathComponent("envelopes.json")))
 let cards = makeCardVectors()
 let identity = makeIdentityVectors()
 

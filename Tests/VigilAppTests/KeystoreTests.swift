@@ -130,10 +130,10 @@ struct KeystoreTests {
 
     @Test func aNewerFormatVersionIsNamed() throws {
         let (_, bytes) = try created()
-        let newer = try edited(bytes) { $0["version"] = 2 }
+        let newer = try edited(bytes) { $0["version"] = 3 }
         let error = try #require(throws: VigilError.self) { _ = try Keystore.unlock(newer) { passphrase } }
         #expect(error.exitCode == .damaged)
-        #expect(error.message.contains("version 2"))
+        #expect(error.message.contains("version 3"))
     }
 
     @Test func anEmptyPassphraseIsRefused() {

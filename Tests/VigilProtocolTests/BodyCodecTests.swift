@@ -23,6 +23,9 @@ let knownBodies: [KnownBody] = [
         body: .checkIn(CheckIn(status: .inDanger, nextDueAt: Timestamp(secondsSince1970: 9))),
         bytes: [2, 2, 0, 0] + be(UInt64(9))),
     KnownBody(body: .checkIn(CheckIn(status: .inDanger, location: place)), bytes: [2, 1, 0, 0] + be(lat) + be(lon)),
+    KnownBody(
+        body: .checkIn(CheckIn(status: .inDanger, duress: true, note: "ok", nextDueAt: Timestamp(secondsSince1970: 9))),
+        bytes: [2, 6, 0, 2, 0x6F, 0x6B] + be(UInt64(9))),
     KnownBody(body: .panic(Panic()), bytes: [0, 0, 0]),
     KnownBody(body: .panic(Panic(message: "help", location: place)), bytes: [1, 0, 4] + Array("help".utf8) + be(lat) + be(lon)),
     KnownBody(body: .receipt(Receipt(messageIDs: [someID])), bytes: [0, 1] + someID.bytes),
@@ -108,7 +111,7 @@ private let textFieldPrefixes: [(kind: MessageKind, field: String, prefix: [UInt
     // MARK: Flags
 
     @Test("Every undefined flag bit is refused as a reserved bit", arguments: [
-        (MessageKind.checkIn, 1, UInt8(0x03)), (.panic, 0, 0x07), (.missedCheckIn, 0, 0x07),
+        (MessageKind.checkIn, 1, UInt8(0x07)), (.panic, 0, 0x07), (.missedCheckIn, 0, 0x07),
     ])
     func everyUndefinedFlagBitIsReservedBitsSet(_ kind: MessageKind, _ flagsOffset: Int, _ defined: UInt8) throws {
         let base = try #require(knownBodies.first { $0.body.kind == kind && $0.bytes[flagsOffset] == 0 }).bytes
@@ -193,6 +196,30 @@ private let textFieldPrefixes: [(kind: MessageKind, field: String, prefix: [UInt
     @Test("An undefined check-in status is an invalid value", arguments: [UInt8(3), 4, 0x80, 0xFF])
     func anUndefinedStatusIsInvalidValue(_ status: UInt8) {
         #expect(throws: BodyError.invalidValue(field: "status")) { try MessageBody.decode(kind: .checkIn, from: [status, 0, 0, 0]) }
+    }
+
+    @Test("The duress flag with a status other than in danger is an invalid status", arguments: [UInt8(0), 1])
+    func theDuressFlagWithAnotherStatusIsAnInvalidStatus(_ status: UInt8) {
+        for flags in [UInt8(0x04), 0x05, 0x06, 0x07] {
+            let optional = (flags & 1 != 0 ? be(lat) + be(lon) : []) + (flags & 2 != 0 ? be(UInt64(9)) : [])
+            #expect(throws: BodyError.invalidValue(field: "status"), "flags \(flags)") {
+                try MessageBody.decode(kind: .checkIn, from: [status, flags, 0, 0] + optional)
+            }
+        }
+    }
+
+    @Test("A check-in under duress is written only with the status in danger", arguments: [CheckIn.Status.ok, .needSupport])
+    func aDuressCheckInWithAnotherStatusIsNotWritten(_ status: CheckIn.Status) throws {
+        #expect(throws: BodyError.invalidValue(field: "status")) {
+            try MessageBody.checkIn(CheckIn(status: status, duress: true, note: "fine")).encoded()
+        }
+        let underDuress = MessageBody.checkIn(CheckIn(status: .inDanger, duress: true, note: "fine"))
+        #expect(try MessageBody.decode(kind: .checkIn, from: try underDuress.encoded()) == underDuress)
+    }
+
+    @Test("The duress flag is checked after the reserved bits")
+    func theReservedBitsAreCheckedBeforeTheDuressRule() {
+        #expect(throws: BodyError.reservedBitsSet) { try MessageBody.decode(kind: .checkIn, from: [0, 0x84, 0, 0]) }
     }
 
     @Test("A location out of range is an invalid value", arguments: [

@@ -27,24 +27,26 @@ private func expectFaithful(
     #expect(result.sealed.count == bucket + EncryptionPublicKey.sealOverhead, sourceLocation: sourceLocation)
 }
 
-private let everyCheckIn: [CheckIn] = CheckIn.Status.allCases.flatMap { status in
+/// Every status without duress, and in danger under duress (the only status duress allows).
+private let everyCheckIn: [CheckIn] = (CheckIn.Status.allCases.map { ($0, false) } + [(.inDanger, true)]).flatMap { status, duress in
     [nil, Fixture.note].flatMap { note in
         [nil, Fixture.location].flatMap { location in
             [nil, Timestamp(secondsSince1970: 1_764_144_600)].map { nextDue in
-                CheckIn(status: status, note: note, location: location, nextDueAt: nextDue)
+                CheckIn(status: status, duress: duress, note: note, location: location, nextDueAt: nextDue)
             }
         }
     }
 }
 
 @Suite("Envelope round trip") struct EnvelopeRoundTripTests {
-    @Test("The check-in list covers every status and optional field combination")
+    @Test("The check-in list covers every status, duress, and optional field combination")
     func theCheckInListCoversEveryStatusAndOptionalFieldCombination() {
-        #expect(everyCheckIn.count == CheckIn.Status.allCases.count * 2 * 2 * 2)
+        #expect(everyCheckIn.count == (CheckIn.Status.allCases.count + 1) * 2 * 2 * 2)
+        #expect(everyCheckIn.filter(\.duress).allSatisfy { $0.status == .inDanger })
         #expect(Set(everyCheckIn).count == everyCheckIn.count)
     }
 
-    @Test("A check-in round-trips with every status and every combination of optional fields", arguments: everyCheckIn)
+    @Test("A check-in round-trips with every status, with and without duress, and every combination of optional fields", arguments: everyCheckIn)
     func aCheckInRoundTripsWithEveryStatusAndEveryCombinationOfOptionalFields(_ checkIn: CheckIn) throws {
         let body = MessageBody.checkIn(checkIn)
         expectFaithful(try roundTrip(body), body: body, bucket: 256)

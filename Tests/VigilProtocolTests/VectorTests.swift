@@ -280,7 +280,8 @@ enum ProtocolVectors {
             case .inDanger: status = "in_danger"
             }
             return .object([
-                "status": .string(status), "note": text(checkIn.note), "location": location(checkIn.location),
+                "status": .string(status), "duress": .bool(checkIn.duress), "note": text(checkIn.note),
+                "location": location(checkIn.location),
                 "next_due_at": time(checkIn.nextDueAt),
             ])
         case .panic(let panic):
