@@ -38,6 +38,19 @@ struct PendingEscalation: Codable, Sendable {
     /// Timers that wait to be disarmed, or (while waiting) to be armed.
     var hasTimerWork: Bool { timers.contains { $0.isRetired || (phase == .waiting && $0.lastError != nil) } }
 
+    /// Someone acknowledged (or the alarm is over): every timer is to be disarmed, also one not
+    /// confirmed yet, whose arming may still be under way. Without `disarm` the timers are
+    /// forgotten instead and left to go off (an all-clear under duress).
+    mutating func stop(by who: String, disarm: Bool) {
+        phase = .stopped
+        stoppedBy = who
+        timers = disarm ? timers.map { timer in
+            var retired = timer
+            retired.retired = true
+            return retired
+        } : []
+    }
+
     static let notArmed = "not armed yet"
 }
 
@@ -56,11 +69,9 @@ struct EscalationPlan: Sendable {
     /// and plans one escalation timer per relay of this person where tier-2 contacts have
     /// mailboxes (at most ``Escalation/maxTimers``; a relay that would hold more alerts than a
     /// timer takes gets none, and only this client escalates there).
-    /// - Parameter seeds: the keys of timers that already exist, by relay URL (a renewal keeps
-    ///   them, so that alerts sealed before still disarm them); other relays get fresh keys.
     static func make(
         escalated: MessageBody, messageID: MessageID, tier2: [Contact], relays: [RelayAccount], identity: Identity,
-        createdAt: Timestamp, alertsAt: Timestamp, seeds: [String: SecretSeed] = [:]
+        createdAt: Timestamp, alertsAt: Timestamp
     ) throws(VigilError) -> EscalationPlan {
         let deliveries = try Outbox.seal(escalated, to: tier2, from: identity, createdAt: createdAt, messageID: messageID)
         var bundles: [String: [TimerBlobPayload]] = [:]
@@ -71,7 +82,7 @@ struct EscalationPlan: Sendable {
             let here = deliveries.filter { $0.relayURL == url }
             let bundle = here.map { TimerBlobPayload(mailboxID: $0.mailboxID, blob: $0.blob) }
             guard !bundle.isEmpty, bundle.count <= SwitchPlan.maxBlobs else { continue }
-            let seed = seeds[url] ?? SecretSeed.random()
+            let seed = SecretSeed.random()
             var keys: [String] = []
             for delivery in here where !keys.contains(delivery.contactKey) { keys.append(delivery.contactKey) }
             recipients[url] = keys

@@ -185,11 +185,15 @@ public enum HumanText {
             lines.append("Retry now with `vigil outbox --flush`; `vigil watch` and your next vigil command also retry.")
         }
         if let escalation = report.escalation { lines += self.escalation(escalation) }
-        if let stopped = report.stoppedEscalation, !stopped.isEmpty {
+        if let stopped = report.stoppedEscalation {
+            if stopped.isEmpty {
+                lines.append("No relay holds this alert's escalation: it stops when the sender's device receives your acknowledgement.")
+            }
             for timer in stopped {
                 switch timer.action {
                 case "disarmed": lines.append("Escalation stopped on \(timer.relay): their second circle will not be alerted from there.")
-                case "gone": lines.append("Escalation on \(timer.relay): already stopped by someone else, or it went off.")
+                case "fired": lines.append("Too late on \(timer.relay): the escalation time had passed, their second circle was alerted.")
+                case "gone": lines.append("Escalation on \(timer.relay): nothing to stop there (someone stopped it first, or it is being set up; the sender's device also stops it when it sees your acknowledgement).")
                 default: lines.append("Escalation NOT stopped on \(timer.relay): \(timer.error ?? "no answer") — run `vigil ack` again.")
                 }
             }
@@ -283,7 +287,7 @@ public enum HumanText {
         }
         if let at = view.escalatesAt {
             lines.append(view.escalationStopped == true
-                ? "    you acknowledged it: their second circle of contacts will not be alerted"
+                ? "    your acknowledgement disarmed the escalation: their second circle of contacts will not be alerted"
                 : "    their second circle of contacts will be alerted \(time(at)) unless someone acknowledges before")
         }
         if view.relays.count > 1 { lines.append("    arrived through \(view.relays.count) relays") }

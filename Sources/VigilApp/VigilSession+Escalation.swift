@@ -5,7 +5,7 @@ public import VigilProtocol
 import VigilRelayAPI
 
 extension VigilSession {
-    /// Longest wait for the first circle: the relays hold timers at most 31 days.
+    /// Longest wait for the first circle (the relays hold timers at most 31 days).
     static let maxEscalationSeconds: UInt64 = 7 * 24 * 3600
 
     /// Sends a panic alert. Without tier-2 contacts (or without tier-1 ones) it goes to everyone
@@ -14,7 +14,8 @@ extension VigilSession {
     /// `now + escalateAfter` unless a contact acknowledges first (their client disarms the
     /// timers with the keys the alert carries; this client does too when it sees the
     /// acknowledgement, and delivers the copies itself if it is still running then).
-    /// - Parameter escalateAfter: seconds tier 1 has; nil for the setting (`vigil escalation`).
+    /// - Parameter escalateAfter: seconds tier 1 has; nil for the setting (`vigil config
+    ///   --escalate-after`).
     public func panic(message: String?, location: Location?, escalateAfter: UInt64? = nil) async throws(VigilError) -> SendReport {
         let summary = "PANIC" + (message.map { $0.isEmpty ? "" : " — " + Self.preview($0) } ?? "")
         let state = try state()
@@ -51,7 +52,7 @@ extension VigilSession {
         }
         // 2. The alert first; then the timers, so that arming costs the alert no time.
         let reports = try await deliver(messages: [item.messageID], force: true).reports
-        await armEscalationTimers(plan.bundles)
+        await armEscalationTimers(of: item.messageID)
         _ = try? await advanceEscalations()
         _ = try? await deliver(messages: nil, force: false)
         let contacts = try self.state().contacts
@@ -78,18 +79,24 @@ extension VigilSession {
             })
     }
 
-    /// Arms the planned escalation timers of waiting escalations (`bundles` for the ones just
-    /// planned; the others are skipped), and records which relays hold one.
-    private func armEscalationTimers(_ bundles: [String: [TimerBlobPayload]]) async {
+    /// Arms the escalation timers of waiting escalations that no relay confirmed yet (all of
+    /// them, or those of `alertID`), each with the bundle of its own escalation's tier-2 copies on
+    /// that relay; records which relays hold one. A timer whose escalation stopped meanwhile
+    /// stays retired, so it is disarmed next.
+    func armEscalationTimers(of alertID: String? = nil) async {
         guard let state = try? state() else { return }
         let proxy: URL?
         do { proxy = try self.proxy(state) } catch { return }
+        let now = self.now.secondsSince1970
         var work: [(alertID: String, timer: RelayTimer, blobs: [TimerBlobPayload])] = []
-        for pending in state.escalations ?? [] where pending.phase == .waiting {
-            for timer in pending.timers where timer.lastError == PendingEscalation.notArmed {
-                if let blobs = bundles[timer.relayURL] { work.append((pending.alertID, timer, blobs)) }
+        for pending in state.escalations ?? [] where pending.phase == .waiting && (alertID == nil || pending.alertID == alertID) {
+            for timer in pending.timers where timer.lastError != nil && !timer.isRetired && timer.deadline > now {
+                let blobs = pending.deliveries.filter { $0.relayURL == timer.relayURL }
+                    .map { TimerBlobPayload(mailboxID: $0.mailboxID, blob: $0.blob) }
+                if !blobs.isEmpty { work.append((pending.alertID, timer, blobs)) }
             }
         }
+        guard !work.isEmpty else { return }
         let results = await withTaskGroup(of: (String, String, String?).self) { group in
             for item in work {
                 group.addTask {
@@ -97,6 +104,9 @@ extension VigilSession {
                         let key = try item.timer.keySeed.signingKeyPair()
                         _ = try await self.connection(to: item.timer.relayURL, proxy: proxy)
                             .armTimer(timerKey: key, deadline: item.timer.deadline, blobs: item.blobs)
+                        return (item.alertID, item.timer.timerID, nil)
+                    } catch let error as RelayClientError where error.relayCode == .timerExists {
+                        // An earlier attempt whose answer was lost, or another process, armed it.
                         return (item.alertID, item.timer.timerID, nil)
                     } catch {
                         return (item.alertID, item.timer.timerID, (error as? RelayClientError)?.description ?? "\(error)")
@@ -119,28 +129,33 @@ extension VigilSession {
 
     /// Moves every waiting escalation on: stopped when a contact acknowledged the alert (its
     /// timers are disarmed), escalated when its time came without one (the tier-2 copies go into
-    /// the outbox and are delivered). Retries disarming timers that could not be disarmed yet.
-    /// Returns the escalations that changed.
+    /// the outbox and are delivered). Arms timers no relay confirmed yet, and disarms timers of
+    /// stopped escalations. Returns the escalations that changed.
+    ///
+    /// An acknowledgement may wait unfetched in a mailbox: unless `fetched` (the caller has just
+    /// fetched every mailbox), the mailboxes are fetched before anything is escalated, and an
+    /// escalation a relay timer holds is left to that timer when a mailbox could not be read.
     @discardableResult
-    func advanceEscalations() async throws(VigilError) -> [EscalationView] {
+    func advanceEscalations(fetched: Bool = false) async throws(VigilError) -> [EscalationView] {
         guard let pending = try state().escalations, pending.contains(where: { $0.phase == .waiting || $0.hasTimerWork }) else {
             return []
         }
+        let before = self.now
+        let due = !fetched && pending.contains { $0.phase == .waiting && before >= $0.alertsAt }
+        let unreadRelays = due ? !(await receive(wait: 0, markShown: false).relayErrors.isEmpty) : false
         let now = self.now
         let changed = try await update { state -> [String] in
             var changed: [String] = []
             for index in (state.escalations ?? []).indices {
                 guard var escalation = state.escalations?[index], escalation.phase == .waiting else { continue }
-                let acknowledged = state.sent.first { $0.messageID == escalation.alertID }?.acknowledgements.first
+                // Only an acknowledgement made in time stops it: a later one finds tier 2 alerted.
+                let acknowledged = state.sent.first { $0.messageID == escalation.alertID }?
+                    .acknowledgements.first { $0.at < escalation.alertsAt }
                 if let acknowledged {
-                    escalation.phase = .stopped
-                    escalation.stoppedBy = acknowledged.alias
-                    escalation.timers = escalation.timers.filter { $0.lastError != PendingEscalation.notArmed }.map { timer in
-                        var retired = timer
-                        retired.retired = true
-                        return retired
-                    }
+                    escalation.stop(by: acknowledged.alias, disarm: true)
                 } else if now >= escalation.alertsAt {
+                    // Not sure nobody answered, and a relay delivers the copies anyway: wait.
+                    if unreadRelays, escalation.timers.contains(where: { $0.lastError == nil }) { continue }
                     escalation.phase = .escalated
                     // The relays deliver their bundles now; nothing to disarm.
                     escalation.timers = []
@@ -162,14 +177,31 @@ extension VigilSession {
                 state.escalations?[index] = escalation
                 changed.append(escalation.alertID)
             }
+            // A timer past its deadline has gone off: there is nothing left to disarm.
+            for index in (state.escalations ?? []).indices {
+                state.escalations?[index].timers.removeAll { $0.isRetired && $0.deadline <= now.secondsSince1970 }
+            }
             // Finished escalations with nothing left to do are forgotten after a day.
             state.escalations?.removeAll { $0.phase != .waiting && !$0.hasTimerWork && now.secondsSince1970 > $0.alertsAt.secondsSince1970 + 86_400 }
             return changed
         }
+        await armEscalationTimers()
         await disarmRetiredEscalationTimers()
         let escalated = Set(try state().escalations?.filter { changed.contains($0.alertID) && $0.phase == .escalated }.map(\.escalatedID) ?? [])
         if !escalated.isEmpty { _ = try? await deliver(messages: escalated, force: true) }
         return (try state().escalations ?? []).filter { changed.contains($0.alertID) }.map(Self.escalationView)
+    }
+
+    /// Stops every waiting escalation: the alarm is over (`all-clear`). Without `disarm` (under
+    /// duress) they only look stopped: their relay timers are left to go off.
+    func stopEscalations(by who: String, disarm: Bool) async throws(VigilError) {
+        guard try state().escalations?.contains(where: { $0.phase == .waiting }) == true else { return }
+        try await update { state in
+            for index in (state.escalations ?? []).indices where state.escalations?[index].phase == .waiting {
+                state.escalations?[index].stop(by: who, disarm: disarm)
+            }
+        }
+        await disarmRetiredEscalationTimers()
     }
 
     private func disarmRetiredEscalationTimers() async {
@@ -218,12 +250,17 @@ extension VigilSession {
 
     /// After acknowledging `entry`: disarms the escalation timers its alert names, on the relays
     /// of the sender's card only (a message never makes this client contact another server).
+    ///
+    /// Each timer is `disarmed`, `gone` (someone disarmed it first, or its arming is still under
+    /// way, or, after the escalation time, it went off) or `failed`. The alert is marked stopped
+    /// only when at least one timer was disarmed here and none failed.
     func stopEscalation(of entry: InboxEntry, sender: Contact) async throws(VigilError) -> [TimerView]? {
         guard let escalation = entry.body.escalation, escalation.stoppedAt == nil else { return nil }
         let state = try state()
         let proxy = try proxy(state)
         let allowed = Set(sender.card.mailboxes.map(\.relayURL))
         let timers = escalation.timers.filter { allowed.contains($0.relayURL) }
+        let late = now >= escalation.alertsAt
         let views = await withTaskGroup(of: (Int, TimerView).self) { group in
             for (index, timer) in timers.enumerated() {
                 group.addTask { (index, await self.disarmEscalationTimer(relayURL: timer.relayURL, seed: timer.keySeed, proxy: proxy)) }
@@ -232,7 +269,8 @@ extension VigilSession {
             for await view in group { views.append(view) }
             return views.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        if views.allSatisfy({ $0.action != "failed" }) {
+        let stopped = views.contains { $0.action == "disarmed" } && views.allSatisfy { $0.action != "failed" }
+        if stopped, !late {
             let now = self.now
             let messageID = entry.messageID
             let senderKey = entry.senderKey
@@ -242,7 +280,12 @@ extension VigilSession {
                 }
             }
         }
-        return views
+        // After the escalation time a vanished timer has gone off.
+        return late ? views.map { view in
+            var late = view
+            if late.action == "gone" { late.action = "fired" }
+            return late
+        } : views
     }
 
     /// Puts a contact in tier 1 or 2.

@@ -147,7 +147,7 @@ extension VigilSession {
     /// shown before (all recent ones with `all`), acknowledgements, overdue contacts, problems.
     public func inbox(all: Bool) async throws(VigilError) -> InboxReport {
         let received = await receive(wait: 0, markShown: false)
-        let escalations = (try? await advanceEscalations()) ?? []
+        let escalations = (try? await advanceEscalations(fetched: received.relayErrors.isEmpty)) ?? []
         _ = try? await deliver(messages: nil, force: false)
         let now = self.now
         let grace: UInt64? = context.graceOverride

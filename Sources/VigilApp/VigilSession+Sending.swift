@@ -26,14 +26,17 @@ extension VigilSession {
         return try await send(.checkIn(body), summary: summary, to: nil)
     }
 
-    /// Sends an all-clear: the earlier alarm is over.
+    /// Sends an all-clear: the earlier alarm is over, and escalations still waiting are stopped
+    /// (their timers disarmed), so that tier 2 does not get the alarm after its end.
     ///
     /// Under duress (a session unlocked with the duress passphrase) no all-clear goes out: the
     /// contacts get a check-in in danger, sent under duress, with `message` as its note, while
-    /// this device shows and keeps an all-clear.
+    /// this device shows and keeps an all-clear; escalations are shown stopped, but their relay
+    /// timers are left to go off.
     public func allClear(message: String?) async throws(VigilError) -> SendReport {
         var summary = "all clear"
         if let message, !message.isEmpty { summary += " — " + Self.preview(message) }
+        try await stopEscalations(by: "you (all clear)", disarm: !keys.underDuress)
         return try await send(allClearBody(message, duress: false), summary: summary, to: nil, shownAs: .allClear)
     }
 

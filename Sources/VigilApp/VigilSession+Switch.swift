@@ -115,8 +115,8 @@ extension VigilSession {
     private enum TimerOutcome: Sendable {
         /// The relay holds this timer now.
         case holds(RelayTimer, action: String)
-        /// No timer there any more (disarmed, or fired).
-        case gone(relay: String, action: String, tier: Int?)
+        /// No timer there any more (disarmed, or fired); `timer` is the one that was there.
+        case gone(relay: String, action: String, tier: Int?, timer: RelayTimer? = nil)
         /// The relay did not confirm; `kept` is the timer that may still be there.
         case failed(relay: String, kept: RelayTimer?, error: String)
     }
@@ -154,16 +154,18 @@ extension VigilSession {
                 dueAt = due
                 let missed = MissedCheckIn(lastCheckInAt: lastCheckIn, dueAt: Timestamp(secondsSince1970: due), message: current.message)
                 // With both tiers, tier 1's alerts name the escalation timers that alert tier 2
-                // later; a renewal keeps their keys, so alerts sealed before still disarm them.
+                // later. Those get fresh keys at every change (the earlier ones are disarmed), so
+                // that a key handed out in an earlier alert, or to a contact since removed, no
+                // longer works.
                 let tier1 = state.contacts.filter { $0.tier == 1 }
                 let tier2 = state.contacts.filter { $0.tier == 2 }
                 let escalating = !tier1.isEmpty && !tier2.isEmpty
                 let escalationDeadline = min(deadline + state.settings.escalationSeconds, now + Self.maxSwitchSeconds + 3000)
+                // Dated when it is delivered, so that contacts do not find it too old.
                 let escalation: EscalationPlan? = escalating ? try EscalationPlan.make(
                     escalated: .missedCheckIn(MissedCheckIn(lastCheckInAt: lastCheckIn, dueAt: missed.dueAt, message: missed.message, escalated: true)),
-                    messageID: .random(), tier2: tier2, relays: state.relays, identity: keys.identity, createdAt: missed.dueAt,
-                    alertsAt: Timestamp(secondsSince1970: escalationDeadline),
-                    seeds: Dictionary(live.filter(\.isEscalation).map { ($0.relayURL, $0.keySeed) }, uniquingKeysWith: { first, _ in first })) : nil
+                    messageID: .random(), tier2: tier2, relays: state.relays, identity: keys.identity,
+                    createdAt: Timestamp(secondsSince1970: escalationDeadline), alertsAt: Timestamp(secondsSince1970: escalationDeadline)) : nil
                 var alert = missed
                 alert.escalation = escalation?.escalation
                 let plan = try SwitchPlan.make(
@@ -174,29 +176,36 @@ extension VigilSession {
                 var relays = state.relays.map(\.url)
                 for timer in live where !relays.contains(timer.relayURL) { relays.append(timer.relayURL) }
                 var operations: [@Sendable () async -> TimerOutcome] = []
-                for tier in [1, 2] {
-                    let bundles = tier == 1 ? plan.bundles : escalation?.bundles ?? [:]
-                    let recipients = tier == 1 ? plan.recipients : escalation?.recipients ?? [:]
-                    let at = tier == 1 ? deadline : escalationDeadline
-                    for url in relays {
-                        let timer = live.first { $0.relayURL == url && ($0.tier ?? 1) == tier }
-                        let blobs = bundles[url] ?? []
-                        let to = recipients[url] ?? []
-                        switch (timer, blobs.isEmpty) {
-                        case (let timer?, false):
-                            operations.append { await self.renewOne(timer, deadline: at, blobs: blobs, recipients: to, reArm: reArm, proxy: proxy) }
-                        case (nil, false):
-                            let seed = escalation?.timers.first { $0.relayURL == url }?.keySeed
-                            operations.append {
-                                await self.armOne(
-                                    url, deadline: at, blobs: blobs, recipients: to, tier: tier, seed: tier == 2 ? seed : nil, action: "armed",
-                                    proxy: proxy)
-                            }
-                        case (let timer?, true):
-                            operations.append { await self.disarmOne(timer, proxy: proxy) }
-                        case (nil, true):
-                            break
+                for url in relays {
+                    let timer = live.first { $0.relayURL == url && !$0.isEscalation }
+                    let blobs = plan.bundles[url] ?? []
+                    let to = plan.recipients[url] ?? []
+                    switch (timer, blobs.isEmpty) {
+                    case (let timer?, false):
+                        operations.append { await self.renewOne(timer, deadline: deadline, blobs: blobs, recipients: to, reArm: reArm, proxy: proxy) }
+                    case (nil, false):
+                        operations.append {
+                            await self.armOne(url, deadline: deadline, blobs: blobs, recipients: to, tier: 1, seed: nil, action: "armed", proxy: proxy)
                         }
+                    case (let timer?, true):
+                        operations.append { await self.disarmOne(timer, proxy: proxy) }
+                    case (nil, true):
+                        break
+                    }
+                }
+                // Escalation timers: the earlier ones go, new ones come with the keys tier 1's
+                // alerts now name.
+                for timer in live where timer.isEscalation {
+                    let earlier = { var earlier = timer; earlier.retired = true; return earlier }()
+                    operations.append { await self.disarmOne(earlier, proxy: proxy) }
+                }
+                for timer in escalation?.timers ?? [] {
+                    let blobs = escalation?.bundles[timer.relayURL] ?? []
+                    let to = escalation?.recipients[timer.relayURL] ?? []
+                    operations.append {
+                        await self.armOne(
+                            timer.relayURL, deadline: escalationDeadline, blobs: blobs, recipients: to, tier: 2, seed: timer.keySeed,
+                            action: "armed", proxy: proxy)
                     }
                 }
                 outcomes += await run(operations)
@@ -222,8 +231,13 @@ extension VigilSession {
                     now >= old.deadline {
                     alerted.formUnion(old.recipients ?? [])
                 }
-            case .gone(let relay, let action, let tier):
-                views.append(TimerView(relay: relay, action: action, deadline: nil, alerts: 0, tier: tier))
+            case .gone(let relay, let action, let tier, let timer):
+                // An escalation timer gone after its deadline went off (or, which cannot be
+                // told apart, a tier-1 contact disarmed it): its contacts get the all-clear.
+                if action == "fired", case .checkIn = change, let timer { alerted.formUnion(timer.recipients ?? []) }
+                if !(tier == 2 && action == "disarmed") {
+                    views.append(TimerView(relay: relay, action: action, deadline: nil, alerts: 0, tier: tier))
+                }
             case .failed(let relay, let kept, let error):
                 if var kept {
                     kept.lastError = error
@@ -323,8 +337,10 @@ extension VigilSession {
             _ = try await connection(to: timer.relayURL, proxy: proxy).disarmTimer(timerID: timer.timerID, timerKey: key)
             return .gone(relay: timer.relayURL, action: "disarmed", tier: timer.tier)
         } catch let error as RelayClientError where error.status == 404 {
-            // Already gone: fired, or disarmed by an earlier attempt whose answer was lost.
-            return .gone(relay: timer.relayURL, action: "disarmed", tier: timer.tier)
+            // Already gone: fired (after its deadline), or disarmed by an earlier attempt whose
+            // answer was lost (or, for an escalation timer, by a tier-1 contact).
+            let fired = self.now.secondsSince1970 >= timer.deadline
+            return .gone(relay: timer.relayURL, action: fired && timer.isEscalation ? "fired" : "disarmed", tier: timer.tier, timer: timer)
         } catch {
             return .failed(relay: timer.relayURL, kept: timer, error: Self.describe(error))
         }

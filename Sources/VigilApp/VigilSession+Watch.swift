@@ -193,7 +193,8 @@ extension VigilSession {
     private func tick(every seconds: UInt64, emit: @Sendable (WatchEvent) -> Void) async {
         var reported: Set<String> = []
         while !Task.isCancelled {
-            for view in (try? await advanceEscalations()) ?? [] { emit(.escalation(view)) }
+            // The mailboxes are being long-polled: acknowledgements are in within a second.
+            for view in (try? await advanceEscalations(fetched: true)) ?? [] { emit(.escalation(view)) }
             if let (reports, _) = try? await deliver(messages: nil, force: false) {
                 for report in reports.values.sorted(by: { $0.createdAt < $1.createdAt }) where report.kind != MessageKind.receipt.name {
                     emit(.delivery(report))

@@ -115,7 +115,8 @@ struct ConfigCommand: AsyncParsableCommand {
             change.maxFutureSeconds = try parseDuration(clockTolerance)
             change.escalateAfterSeconds = try parseDuration(escalateAfter)
             runtime.show(try await session.configure(change), HumanText.config)
-            return .ok
+            // The switch's escalation timers follow the new time.
+            return change.escalateAfterSeconds == nil ? .ok : try await resealSwitch(session, runtime)
         }
     }
 }

@@ -90,4 +90,64 @@ struct EscalationSessionTests {
         #expect(try await alice.advanceEscalations().isEmpty)
         #expect(try await carol.inbox(all: false).messages.isEmpty)
     }
+
+    /// Alice (the defender), Bob in tier 1 and Carol in tier 2, over in-memory relays (which hold
+    /// no timers: only Alice's client can escalate).
+    static func circle(_ world: World) async throws -> (alice: VigilSession, bob: VigilSession, carol: VigilSession) {
+        let alice = try await world.person("alice")
+        let bob = try await world.person("bob")
+        let carol = try await world.person("carol")
+        try await world.introduce(alice, to: bob, as: "bob")
+        try await world.introduce(alice, to: carol, as: "carol")
+        try await world.introduce(bob, to: alice, as: "alice")
+        _ = try await alice.setTier("carol", tier: 2)
+        return (alice, bob, carol)
+    }
+
+    @Test func anAcknowledgementWaitingUnfetchedStillStopsTheEscalationWhenAnotherCommandRuns() async throws {
+        let world = try World()
+        defer { world.remove() }
+        let (alice, bob, carol) = try await Self.circle(world)
+        let panic = try await alice.panic(message: "help", location: nil, escalateAfter: 300)
+        let id = try #require(try await bob.inbox(all: false).messages.first?.messageID)
+        _ = try await bob.acknowledge(id, note: "on my way")
+
+        // Alice has not fetched Bob's acknowledgement when the time passes and she flushes her
+        // outbox: her client fetches first, and stops.
+        world.clock.advance(400)
+        _ = try await alice.flushOutbox()
+        #expect(try alice.state().escalations?.first { $0.alertID == panic.messageID }?.phase == .stopped)
+        #expect(try await carol.inbox(all: false).messages.isEmpty)
+    }
+
+    @Test func whenAMailboxCannotBeReadTheClientLeavesAnArmedEscalationToItsRelay() async throws {
+        let world = try World()
+        defer { world.remove() }
+        let (alice, _, carol) = try await Self.circle(world)
+        let panic = try await alice.panic(message: "help", location: nil, escalateAfter: 300)
+        // As if a relay held the timer (the in-memory relays hold none).
+        try await alice.update { state in
+            for index in state.escalations![0].timers.indices { state.escalations![0].timers[index].lastError = nil }
+        }
+        world.clock.advance(400)
+        world.relays.setDown("http://relay-a.test", true)
+        #expect(try await alice.advanceEscalations().isEmpty)
+        #expect(try alice.state().escalations?.first { $0.alertID == panic.messageID }?.phase == .waiting)
+        world.relays.setDown("http://relay-a.test", false)
+        #expect(try await alice.advanceEscalations().map(\.phase) == ["escalated"])
+        #expect(try await carol.inbox(all: false).messages.count == 1)
+    }
+
+    @Test func anAllClearStopsTheEscalationSoTier2NeverGetsTheAlarmAfterItsEnd() async throws {
+        let world = try World()
+        defer { world.remove() }
+        let (alice, _, carol) = try await Self.circle(world)
+        let panic = try await alice.panic(message: "help", location: nil, escalateAfter: 300)
+        _ = try await alice.allClear(message: "false alarm")
+        let stopped = try #require(try alice.state().escalations?.first { $0.alertID == panic.messageID })
+        #expect(stopped.phase == .stopped && stopped.stoppedBy == "you (all clear)")
+        world.clock.advance(400)
+        #expect(try await alice.advanceEscalations().isEmpty)
+        #expect(try await carol.inbox(all: false).messages.map(\.kind) == ["all-clear"])
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import VigilApp
 
 /// Escalation from tier 1 to tier 2, end to end: the built `vigil` of three people against a
 /// real `vigil-relay`, whose real clock fires the escalation timers. Times are seconds, with wide
@@ -69,6 +70,11 @@ struct EscalationTests {
         let shown = try setup.carol.run(["inbox", "--all"])
         #expect(shown.stdout.contains("!! ESCALATED, nobody in their first circle answered in time: PANIC from alice"), "\(shown)")
 
+        // Bob acknowledges too late: he is told so.
+        let late = try setup.bob.run(["ack", String(try #require(bobsPanic["message_id"] as? String).prefix(12)), "--json"])
+        #expect((try late.json()["stopped_escalation"] as? [[String: Any]])?.map { $0["action"] as? String } == ["fired"], "\(late)")
+        #expect(try setup.bob.run(["inbox", "--all"]).stdout.contains("their second circle of contacts will be alerted"))
+
         // When Alice's client runs again it records the escalation, and Carol sees the alert once.
         let status = try setup.alice.run(["inbox", "--json"])
         #expect((try status.json()["escalations"] as? [[String: Any]])?.first?["phase"] as? String == "escalated", "\(status)")
@@ -90,7 +96,7 @@ struct EscalationTests {
         let stopped = try #require(try ack.json()["stopped_escalation"] as? [[String: Any]], "\(ack)")
         #expect(stopped.map { $0["action"] as? String } == ["disarmed"], "\(stopped)")
         let human = try setup.bob.run(["inbox", "--all"])
-        #expect(human.stdout.contains("you acknowledged it: their second circle of contacts will not be alerted"), "\(human)")
+        #expect(human.stdout.contains("your acknowledgement disarmed the escalation: their second circle of contacts will not be alerted"), "\(human)")
         #expect(Date().timeIntervalSince1970 < Double(alertsAt), "the test ran too slowly: the escalation time passed before the acknowledgement")
 
         // Past the escalation time, and after Alice's client ran too: Carol has nothing.
@@ -156,11 +162,15 @@ struct EscalationTests {
         #expect(carols.first?["escalated"] as? Bool == true)
         #expect(try #require(carols.first?["received_at"] as? UInt64) >= escalationDeadline)
 
-        // Alice is back: her check-in finds both timers gone off and sends both the all-clear.
+        // Alice is back: her check-in finds both timers gone off and sends both the all-clear; the
+        // escalation timer gets a new key, so the one in the alert Bob holds no longer works.
+        let keyBefore = try HomeInspector(setup.alice).session.state().deadMansSwitch?.timers.filter(\.isEscalation).map(\.timerID)
         let checkIn = try setup.alice.run(["checkin", "--note", "phone was dead", "--json"])
         #expect(checkIn.status == 0, "\(checkIn)")
         let allClear = try #require((try checkIn.json()["dead_mans_switch"] as? [String: Any])?["all_clear"] as? [String: Any], "\(checkIn)")
         #expect(Set((allClear["recipients"] as? [[String: Any]] ?? []).compactMap { $0["alias"] as? String }) == ["bob", "carol"])
+        let keyAfter = try HomeInspector(setup.alice).session.state().deadMansSwitch?.timers.filter(\.isEscalation).map(\.timerID)
+        #expect(keyBefore?.count == 1 && keyAfter?.count == 1 && keyBefore != keyAfter, "\(String(describing: keyBefore)) \(String(describing: keyAfter))")
         try bobWatches.waitFor("all clear", timeout: 20) { !$0.messages(kind: "all-clear").isEmpty }
         bobWatches.stop()
         #expect(try setup.carol.run(["inbox", "--json"]).inboxMessages(kind: "all-clear").count == 1)
