@@ -58,13 +58,7 @@ struct EscalationSessionTests {
     @Test func theDefendersClientStopsOnAnAcknowledgementAndEscalatesOnlyAfterTheTime() async throws {
         let world = try World()
         defer { world.remove() }
-        let alice = try await world.person("alice")
-        let bob = try await world.person("bob")
-        let carol = try await world.person("carol")
-        try await world.introduce(alice, to: bob, as: "bob")
-        try await world.introduce(alice, to: carol, as: "carol")
-        try await world.introduce(bob, to: alice, as: "alice")
-        _ = try await alice.setTier("carol", tier: 2)
+        let (alice, bob, carol) = try await Self.circle(world)
 
         // The in-memory relays hold no timers: the client alone escalates.
         let first = try await alice.panic(message: "one", location: nil, escalateAfter: 300)
