@@ -14,7 +14,7 @@ extension SQLiteRelayStore {
         try self.init(
             path: path,
             checkpointLimits: WALCheckpointer.Limits(
-                passiveAfter: passiveCheckpointAfterPages, passiveInterval: 0, restartAt: restartLogAtPages,
+                passiveAfter: passiveCheckpointAfterPages, passiveInterval: 0.01, restartAt: restartLogAtPages,
                 busyTimeoutMilliseconds: checkpointBusyTimeoutMilliseconds),
             checkpointFailureHandler: checkpointFailureHandler)
     }

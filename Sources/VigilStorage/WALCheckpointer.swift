@@ -4,10 +4,11 @@ import Foundation
 /// so that the writer's COMMIT costs one fsync of the log and never a checkpoint.
 ///
 /// - The writer connection has `wal_autocheckpoint=0` and reports, after every commit, how
-///   many pages the log holds (``logDidGrow(toPages:)``). Once ``Limits/passiveAfter`` pages
-///   have been written since the last checkpoint, and at most every
-///   ``Limits/passiveInterval``, this thread runs a PASSIVE checkpoint: it copies what no
-///   reader still needs and never waits for the writer.
+///   many pages the log holds (``logDidGrow(toPages:)``). While the log holds at least
+///   ``Limits/passiveAfter`` pages and not all of them are copied, this thread runs a PASSIVE
+///   checkpoint, at most every ``Limits/passiveInterval``: it copies what no reader still needs
+///   and never waits for the writer. After one that copied everything, the writer's next
+///   transaction starts the log over.
 /// - A passive checkpoint lets the log start over only if no commit came in while it ran, which
 ///   under steady load may not happen. So at ``Limits/restartAt`` pages the writer stops, between
 ///   two groups (its callers already answered), and waits for a RESTART checkpoint that makes
@@ -20,7 +21,7 @@ import Foundation
 final class WALCheckpointer: @unchecked Sendable {
     /// When checkpoints run.
     struct Limits: Sendable {
-        /// Pages written to the log since the last checkpoint that start a passive checkpoint.
+        /// Pages in the log from which passive checkpoints run.
         var passiveAfter: Int
         /// The least time from the start of one passive checkpoint to the start of the next.
         var passiveInterval: TimeInterval
@@ -179,8 +180,15 @@ final class WALCheckpointer: @unchecked Sendable {
 
     /// Guarded by `condition`.
     private var passiveCheckpointDue: Bool {
-        logPages - checkpointedPages >= limits.passiveAfter
-            && (passiveNotBefore.map { $0 <= Date() } ?? true)
+        passiveCheckpointWanted && (passiveNotBefore.map { $0 <= Date() } ?? true)
+    }
+
+    /// Guarded by `condition`. The log has ``Limits/passiveAfter`` pages and some are not
+    /// copied yet. Not "that many pages uncopied": a checkpoint during which a commit came in
+    /// leaves the log unable to start over, and the next one, a short one, soon after, is what
+    /// lets it (at the next transaction after a checkpoint that copied everything).
+    private var passiveCheckpointWanted: Bool {
+        logPages >= limits.passiveAfter && logPages > checkpointedPages
     }
 
     private func main() {
@@ -188,7 +196,7 @@ final class WALCheckpointer: @unchecked Sendable {
         condition.lock()
         while true {
             while !stopping && request == nil && !passiveCheckpointDue {
-                if let passiveNotBefore, logPages - checkpointedPages >= limits.passiveAfter {
+                if let passiveNotBefore, passiveCheckpointWanted {
                     _ = condition.wait(until: passiveNotBefore)
                 } else {
                     condition.wait()
