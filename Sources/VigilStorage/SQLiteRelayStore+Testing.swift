@@ -15,6 +15,7 @@ extension SQLiteRelayStore {
             path: path,
             checkpointLimits: WALCheckpointer.Limits(
                 passiveAfter: passiveCheckpointAfterPages, passiveInterval: 0.01, restartAt: restartLogAtPages,
+                restartBacklog: max(1, passiveCheckpointAfterPages / 4),
                 busyTimeoutMilliseconds: checkpointBusyTimeoutMilliseconds),
             checkpointFailureHandler: checkpointFailureHandler)
     }

@@ -10,11 +10,14 @@ import Foundation
 ///   and never waits for the writer. After one that copied everything, the writer's next
 ///   transaction starts the log over.
 /// - A passive checkpoint lets the log start over only if no commit came in while it ran, which
-///   under steady load may not happen. So at ``Limits/restartAt`` pages the writer stops, between
-///   two groups (its callers already answered), and waits for a RESTART checkpoint that makes
-///   its next transaction write the log from its start again. That bounds the -wal file unless
-///   a reader outside the relay holds an old snapshot; then the RESTART gives up after the busy
-///   timeout, and the writer waits again only after as many pages more.
+///   under steady load may not happen. So the writer stops, between two groups (its callers
+///   already answered), and waits for a RESTART checkpoint that makes its next transaction
+///   write the log from its start again: as soon as passive checkpoints have copied all but
+///   ``Limits/restartBacklog`` pages (a wait of a few milliseconds), and whatever is left at
+///   ``Limits/restartAt`` pages (under heavy load, where a passive checkpoint never ends that
+///   close to the end of the log). That bounds the -wal file unless a reader outside the relay
+///   holds an old snapshot; then the RESTART gives up after the busy timeout, and the writer
+///   waits again only when the log has started over or grown by as many pages more.
 /// - Durability is the writer's: a commit is on disk when COMMIT returns. A failed checkpoint
 ///   (a full disk, an I/O error) loses nothing, since the log keeps everything; it is reported
 ///   (``failureHandler``, without identifiers) and retried later, backing off up to 30 s.
@@ -27,6 +30,9 @@ final class WALCheckpointer: @unchecked Sendable {
         var passiveInterval: TimeInterval
         /// Pages in the log at which the writer waits for a RESTART checkpoint.
         var restartAt: Int
+        /// Pages not yet copied that the writer waits for, so that the log starts over, when
+        /// passive checkpoints have copied all the rest (see ``WALCheckpointer/logDidGrow(toPages:)``).
+        var restartBacklog: Int
         /// How long a RESTART or TRUNCATE checkpoint waits for readers and the writer.
         var busyTimeoutMilliseconds: Int
 
@@ -44,7 +50,8 @@ final class WALCheckpointer: @unchecked Sendable {
         /// means one RESTART every two seconds or so. Under ordinary load the log starts over
         /// after each passive checkpoint.
         static let `default` = Limits(
-            passiveAfter: 1_024, passiveInterval: 0.2, restartAt: 65_536, busyTimeoutMilliseconds: 5_000)
+            passiveAfter: 1_024, passiveInterval: 0.2, restartAt: 65_536, restartBacklog: 256,
+            busyTimeoutMilliseconds: 5_000)
     }
 
     /// Checkpoints so far (for tests).
@@ -81,6 +88,10 @@ final class WALCheckpointer: @unchecked Sendable {
     private var stopping = false
     private var exited = false
     private var counts = Counts()
+    /// A passive checkpoint is running.
+    private var passiveRunning = false
+    /// A RESTART for a short backlog failed in this generation of the log: no more of those.
+    private var shortRestartFailed = false
 
     /// Opens the checkpoint connection to the database at `path`, which the writer already
     /// has open, and starts the thread.
@@ -117,22 +128,32 @@ final class WALCheckpointer: @unchecked Sendable {
             logGeneration += 1
             checkpointedPages = 0
             restartThreshold = limits.restartAt
+            shortRestartFailed = false
         }
         logPages = pages
         if passiveCheckpointDue {
             condition.broadcast()
         }
-        return pages >= restartThreshold
+        // Under a steady trickle of commits some usually land while a passive checkpoint runs,
+        // and the log never starts over by itself; once passive checkpoints have copied all but
+        // a short stretch, the writer waits for that stretch (a few milliseconds) instead.
+        let shortRestart = pages >= limits.passiveAfter && checkpointedPages > 0 && !passiveRunning
+            && !shortRestartFailed && pages - checkpointedPages <= limits.restartBacklog
+        return shortRestart || pages >= restartThreshold
     }
 
     /// Blocks until a RESTART checkpoint has run, so that the next transaction starts the log
-    /// over. When it fails, the writer goes on and asks again only once as many pages more have
-    /// been written. Call it between transactions.
+    /// over. When it fails, the writer goes on: no more RESTARTs for a short backlog until the
+    /// log starts over, and the one at the limit only after as many pages more. Call it between
+    /// transactions.
     func restartLog() {
         let outcome = run(.restart)
         if case .failure = outcome {
             condition.lock()
-            restartThreshold = logPages + limits.restartAt
+            if logPages >= restartThreshold {
+                restartThreshold = logPages + limits.restartAt
+            }
+            shortRestartFailed = true
             condition.unlock()
         }
     }
@@ -210,6 +231,7 @@ final class WALCheckpointer: @unchecked Sendable {
             if requested == nil {
                 passiveNotBefore = Date(timeIntervalSinceNow: limits.passiveInterval)
             }
+            passiveRunning = requested == nil
             condition.unlock()
 
             let outcome: Result<SQLiteDatabase.CheckpointResult, StoreError>
@@ -224,6 +246,7 @@ final class WALCheckpointer: @unchecked Sendable {
             }
 
             condition.lock()
+            passiveRunning = false
             switch outcome {
             case .success(let result):
                 switch mode {
