@@ -142,7 +142,7 @@ start_relay() {  # a fresh relay with a fresh database, rate limits and quotas o
     relay_pid=$!
     pids+=("$relay_pid")
     for _ in $(seq 300); do
-        relay_url=$(sed -n 's/^vigil-relay listening on \(http:[^ ]*\)$/\1/p' "$work/$name/out")
+        relay_url=$(sed -n 's/^vigil-relay listening on \(http:[^ ]*\)$/\1/p' "$work/$name/out" 2>/dev/null || true)
         [ -z "$relay_url" ] || return 0
         kill -0 "$relay_pid" 2>/dev/null || { cat "$work/$name/err" >&2; fail "vigil-relay exited at start"; }
         sleep 0.1

@@ -1,4 +1,5 @@
 internal import Foundation
+public import Logging
 public import VigilStorage
 
 /// The relay's data directory: created private (0700) when missing; holds `relay.sqlite`.
@@ -45,10 +46,15 @@ public struct RelayDataDirectory: Sendable {
         return mode.intValue & 0o077 != 0
     }
 
-    /// Opens (or creates) the SQLite store in this directory.
-    public func openStore() throws(RelayStartupError) -> any RelayStore {
+    /// Opens (or creates) the SQLite store in this directory. Failed background checkpoints go
+    /// to `logger` as errors (they name no mailbox or message; the store retries them).
+    public func openStore(logger: Logger = Logger(label: "vigil.relay")) throws(RelayStartupError) -> any RelayStore {
         do {
-            return try SQLiteRelayStore(path: databasePath)
+            return try SQLiteRelayStore(path: databasePath) { error in
+                logger.error(
+                    "checkpoint of the write-ahead log failed; nothing is lost, retrying later",
+                    metadata: ["error": "\(error)"])
+            }
         } catch {
             throw .databaseUnavailable(path: databasePath, reason: "\(error)")
         }

@@ -122,7 +122,7 @@ extension VigilRelayCommand {
                 if directory.isAccessibleToOthers {
                     logger.warning("the data directory is accessible to other users: chmod 700 it")
                 }
-                server = RelayServer(configuration: configuration, store: try directory.openStore(), logger: logger)
+                server = RelayServer(configuration: configuration, store: try directory.openStore(logger: logger), logger: logger)
             } catch {
                 Self.fail("\(error)")
             }

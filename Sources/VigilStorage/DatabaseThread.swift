@@ -7,6 +7,10 @@ import Foundation
 /// writes among it run as one group in a single transaction, committed (and fsynced) once,
 /// before any of their callers is resumed. Then the reads run, outside any transaction.
 ///
+/// The thread never checkpoints the write-ahead log inside a commit: a ``WALCheckpointer``
+/// does that on a connection and thread of its own. Only when the log has grown past its
+/// limit does this thread wait for a checkpoint, between groups (see ``WALCheckpointer``).
+///
 /// The thread holds this object, never the store, so that dropping the store can end it.
 final class DatabaseThread: @unchecked Sendable {
     /// Work for the thread.
@@ -46,14 +50,34 @@ final class DatabaseThread: @unchecked Sendable {
     private var exitWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiterID = 0
 
-    private init() {}
+    private let checkpointLimits: WALCheckpointer.Limits
+    private let checkpointFailureHandler: @Sendable (StoreError) -> Void
+    /// Set by the thread before the database counts as open; never changed afterwards.
+    private var checkpointer: WALCheckpointer?
+    /// Only on the thread: the log hook said the log should start over before the next group.
+    private var logRestartDue = false
 
-    /// Starts the thread, which opens the database at `path`; returns once it is open, or
-    /// throws why it could not be opened (the thread has then ended).
-    static func start(path: String) throws(StoreError) -> DatabaseThread {
-        let worker = DatabaseThread()
-        let thread = Thread { worker.main(path: path) }
-        thread.name = "vigil-storage"
+    private init(
+        checkpointLimits: WALCheckpointer.Limits, checkpointFailureHandler: @escaping @Sendable (StoreError) -> Void
+    ) {
+        self.checkpointLimits = checkpointLimits
+        self.checkpointFailureHandler = checkpointFailureHandler
+    }
+
+    /// Starts the thread, which opens the database at `path` and starts its checkpointer;
+    /// returns once it is open, or throws why it could not be opened (the thread has then
+    /// ended). `checkpointFailureHandler` hears of failed background checkpoints.
+    static func start(
+        path: String, checkpointLimits: WALCheckpointer.Limits = .default,
+        checkpointFailureHandler: @escaping @Sendable (StoreError) -> Void
+    ) throws(StoreError) -> DatabaseThread {
+        let worker = DatabaseThread(
+            checkpointLimits: checkpointLimits, checkpointFailureHandler: checkpointFailureHandler)
+        let thread = Thread {
+            // Named from inside: on Linux, Thread.name set before start is not applied.
+            setCurrentThreadName("vigil-storage")
+            worker.main(path: path)
+        }
         thread.start()
 
         worker.condition.lock()
@@ -178,6 +202,23 @@ final class DatabaseThread: @unchecked Sendable {
         }
     }
 
+    /// Checkpoints the background checkpointer has run (for tests).
+    var checkpointCounts: WALCheckpointer.Counts {
+        condition.lock()
+        let checkpointer = checkpointer
+        condition.unlock()
+        return checkpointer?.checkpointCounts ?? WALCheckpointer.Counts()
+    }
+
+    /// Copies the whole write-ahead log into the database file and truncates it, between
+    /// groups.
+    func truncateLog() async throws(StoreError) {
+        try await read { _ throws(StoreError) in
+            guard let checkpointer = self.checkpointer else { throw .closed }
+            try checkpointer.truncateLog()
+        }
+    }
+
     var statistics: GroupCommitStatistics {
         condition.lock()
         defer { condition.unlock() }
@@ -217,6 +258,23 @@ final class DatabaseThread: @unchecked Sendable {
             finish(lifecycle: .exited, openFailure: error)
             return
         }
+        let checkpointer: WALCheckpointer
+        do throws(StoreError) {
+            checkpointer = try WALCheckpointer.start(
+                path: path, limits: checkpointLimits, failureHandler: checkpointFailureHandler)
+        } catch {
+            database.close()
+            finish(lifecycle: .exited, openFailure: error)
+            return
+        }
+        database.setWriteAheadLogHook { [unowned self] pages in
+            if checkpointer.logDidGrow(toPages: pages) {
+                self.logRestartDue = true
+            }
+        }
+        condition.lock()
+        self.checkpointer = checkpointer
+        condition.unlock()
         finish(lifecycle: .open, openFailure: nil)
 
         var closing = false
@@ -244,10 +302,17 @@ final class DatabaseThread: @unchecked Sendable {
             for read in reads {
                 read(database)
             }
+            if logRestartDue {
+                // Every caller of the group is answered; the next group waits.
+                logRestartDue = false
+                checkpointer.restartLog()
+            }
         }
 
-        // Fold the log into the database file so that nothing is left in a -wal file; closing
-        // the last connection also removes it.
+        // The checkpointer's connection goes first, so that this one is the last and its
+        // closing removes the log. Fold the log into the database file so that nothing is left
+        // in a -wal file.
+        checkpointer.stop()
         try? database.checkpoint()
         database.close()
 

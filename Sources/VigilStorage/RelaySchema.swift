@@ -93,6 +93,26 @@ enum RelaySchema {
         }
     }
 
+    /// Opens a second connection to the relay database that ``openDatabase(path:)`` has opened
+    /// (and so identified, switched to WAL and migrated), for checkpoints only.
+    ///
+    /// It never creates a file: the database, its log and its shared-memory index exist with
+    /// the database's permissions. `synchronous=FULL` matters here too: the log is fsynced
+    /// before it is copied and the database file after, so that the log is never written over
+    /// while its content is not yet safely in the database file.
+    static func openCheckpointConnection(path: String) throws(StoreError) -> SQLiteDatabase {
+        let database = try SQLiteDatabase(path: path, flags: [.readWrite, .noMutex, .extendedResultCodes])
+        do throws(StoreError) {
+            try database.executeScript("PRAGMA synchronous=FULL", operation: "set synchronous=FULL")
+            try require(database, "PRAGMA synchronous", equals: 2, operation: "set synchronous=FULL")
+            try require(database, "PRAGMA wal_autocheckpoint=0", equals: 0, operation: "turn off automatic checkpoints")
+            return database
+        } catch {
+            database.close()
+            throw error
+        }
+    }
+
     /// Checks that the file is an empty database or a Vigil relay database this build can
     /// read, and returns its schema version.
     private static func identify(_ database: SQLiteDatabase) throws(StoreError) -> Int {
@@ -127,6 +147,9 @@ enum RelaySchema {
         // FULL: a commit has reached the disk (the log is fsynced) when COMMIT returns.
         try database.executeScript("PRAGMA synchronous=FULL", operation: "set synchronous=FULL")
         try require(database, "PRAGMA synchronous", equals: 2, operation: "set synchronous=FULL")
+        // No checkpoint inside COMMIT: the log is copied into the database file by another
+        // connection on another thread (WALCheckpointer), so that a commit costs one fsync.
+        try require(database, "PRAGMA wal_autocheckpoint=0", equals: 0, operation: "turn off automatic checkpoints")
         // Deleted and overwritten content is zeroed on disk, not just unlinked from the b-tree.
         try require(database, "PRAGMA secure_delete=ON", equals: 1, operation: "enable secure_delete")
         try database.executeScript("PRAGMA foreign_keys=ON", operation: "enable foreign keys")

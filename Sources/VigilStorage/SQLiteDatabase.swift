@@ -26,6 +26,8 @@ final class SQLiteDatabase {
     private var handle: OpaquePointer?
     /// Prepared statements for the hot paths, by SQL text.
     private var cache: [String: SQLiteStatement] = [:]
+    /// What ``setWriteAheadLogHook(_:)`` installed.
+    private var logHook: LogHookBox?
 
     init(path: String, flags: OpenFlags) throws(StoreError) {
         var handle: OpaquePointer?
@@ -44,6 +46,13 @@ final class SQLiteDatabase {
 
     deinit {
         close()
+    }
+
+    /// How long a statement or checkpoint waits for a lock another connection holds before it
+    /// fails with `SQLITE_BUSY` (5 s unless set).
+    func setBusyTimeout(milliseconds: Int) {
+        guard let handle else { return }
+        sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
     }
 
     /// The one mapping from SQLite result codes to ``StoreError``.
@@ -147,17 +156,81 @@ final class SQLiteDatabase {
         }
     }
 
+    /// How much a checkpoint waits for, from `sqlite3_wal_checkpoint_v2`.
+    enum CheckpointMode {
+        /// Copies what it can without waiting for the writer or readers.
+        case passive
+        /// Waits (up to the busy timeout) for the writer and for readers, copies everything, and
+        /// makes the next transaction write the log from its start again.
+        case restart
+        /// As ``restart``, and truncates the log file to zero bytes.
+        case truncate
+
+        fileprivate var rawValue: Int32 {
+            switch self {
+            case .passive: SQLITE_CHECKPOINT_PASSIVE
+            case .restart: SQLITE_CHECKPOINT_RESTART
+            case .truncate: SQLITE_CHECKPOINT_TRUNCATE
+            }
+        }
+    }
+
+    /// A checkpoint's outcome, in pages (log frames).
+    struct CheckpointResult: Equatable {
+        /// Frames in the log.
+        var logPages: Int
+        /// Frames of those now copied into the database file.
+        var checkpointedPages: Int
+    }
+
     /// Copies the write-ahead log into the database file and truncates the log to zero bytes,
     /// so that overwritten (deleted) content no longer lingers in the log.
     func checkpoint() throws(StoreError) {
+        _ = try checkpoint(mode: .truncate)
+    }
+
+    /// Copies the write-ahead log into the database file as far as `mode` allows.
+    ///
+    /// `SQLITE_BUSY` (another connection is checkpointing, or a reader or the writer did not
+    /// let go within the busy timeout) is thrown like any other failure; the log is then
+    /// copied as far as a passive checkpoint could.
+    func checkpoint(mode: CheckpointMode) throws(StoreError) -> CheckpointResult {
+        let operation = "checkpoint the write-ahead log"
+        var logPages: Int32 = 0
+        var checkpointedPages: Int32 = 0
         let code = sqlite3_wal_checkpoint_v2(
-            try connection("checkpoint the write-ahead log"), nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
-        guard code == SQLITE_OK else { throw Self.error(code: code, operation: "checkpoint the write-ahead log") }
+            try connection(operation), nil, mode.rawValue, &logPages, &checkpointedPages)
+        guard code == SQLITE_OK else { throw Self.error(code: code, operation: operation) }
+        return CheckpointResult(logPages: Int(logPages), checkpointedPages: Int(checkpointedPages))
+    }
+
+    /// Calls `hook` on this connection's thread after every commit, with the number of pages
+    /// now in the write-ahead log. Replaces SQLite's automatic checkpoint (as does
+    /// `PRAGMA wal_autocheckpoint`, which must therefore not be set afterwards). Nil removes it.
+    func setWriteAheadLogHook(_ hook: ((Int) -> Void)?) {
+        guard let handle else { return }
+        guard let hook else {
+            sqlite3_wal_hook(handle, nil, nil)
+            logHook = nil
+            return
+        }
+        let box = LogHookBox(hook)
+        // The connection keeps the box alive for as long as SQLite holds a pointer to it.
+        logHook = box
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, pages in
+                guard let context else { return SQLITE_OK }
+                Unmanaged<LogHookBox>.fromOpaque(context).takeUnretainedValue().hook(Int(pages))
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(box).toOpaque())
     }
 
     /// Finalizes every cached statement and closes the connection. Safe to call more than
     /// once; later calls to anything else fail.
     func close() {
+        setWriteAheadLogHook(nil)
         for statement in cache.values {
             statement.finalize()
         }
@@ -172,5 +245,14 @@ final class SQLiteDatabase {
     private func connection(_ operation: String) throws(StoreError) -> OpaquePointer {
         guard let handle else { throw .closed }
         return handle
+    }
+}
+
+/// The closure behind a connection's write-ahead log hook, for SQLite's context pointer.
+private final class LogHookBox {
+    let hook: (Int) -> Void
+
+    init(_ hook: @escaping (Int) -> Void) {
+        self.hook = hook
     }
 }

@@ -10,6 +10,9 @@ import VigilCrypto
 ///   returns only after its group's commit is durable. When one operation fails (a full
 ///   mailbox, say) only it is rolled back and only its caller fails; when the commit fails,
 ///   every operation of the group fails and nothing of it is stored.
+/// - The write-ahead log is copied into the database file on a second connection and thread
+///   (``WALCheckpointer``), never inside a commit; see there for when, and for the bound on the
+///   log's size.
 /// - `secure_delete` is on: acknowledged, purged and deleted blobs are overwritten with zeros
 ///   in the database file, and ``purge(before:)`` and ``close()`` truncate the write-ahead log
 ///   after copying it into the database, so that old copies do not linger there either. (What
@@ -29,8 +32,25 @@ public final class SQLiteRelayStore: RelayStore {
     /// - Throws: ``StoreError/corrupted(_:)`` for a file that is not a SQLite database, is
     ///   damaged, belongs to another program, or was written by a newer version;
     ///   ``StoreError/storageFull``; ``StoreError/database(operation:code:)``.
-    public init(path: String) throws(StoreError) {
-        thread = try DatabaseThread.start(path: path)
+    ///
+    /// - Parameter checkpointFailureHandler: called, on the store's checkpoint thread, when
+    ///   copying the write-ahead log into the database file in the background fails (a full
+    ///   disk, an I/O error). Nothing is lost: the log keeps every commit, and the checkpoint
+    ///   is retried later. The error names no mailbox, message or key.
+    public init(
+        path: String, checkpointFailureHandler: @escaping @Sendable (StoreError) -> Void = { _ in }
+    ) throws(StoreError) {
+        thread = try DatabaseThread.start(path: path, checkpointFailureHandler: checkpointFailureHandler)
+    }
+
+    /// A store whose checkpointer runs at other limits than a relay's, so that a test can see
+    /// checkpoints after a few hundred pages.
+    init(
+        path: String, checkpointLimits: WALCheckpointer.Limits,
+        checkpointFailureHandler: @escaping @Sendable (StoreError) -> Void
+    ) throws(StoreError) {
+        thread = try DatabaseThread.start(
+            path: path, checkpointLimits: checkpointLimits, checkpointFailureHandler: checkpointFailureHandler)
     }
 
     deinit {
@@ -135,7 +155,7 @@ public final class SQLiteRelayStore: RelayStore {
         }
         // Between groups, outside a transaction: copy the log into the database file and
         // truncate it, so that deleted content does not stay in old log frames.
-        try await thread.read { database throws(StoreError) in try database.checkpoint() }
+        try await thread.truncateLog()
         return purged
     }
 

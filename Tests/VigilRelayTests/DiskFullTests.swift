@@ -19,7 +19,8 @@ import Glibc
 struct DiskFullTests {
     /// Room for the relay: the rest of the 16 MiB is taken by a filler file that a test can
     /// delete to give space back. Freeing 8 MiB is enough for SQLite to fold the write-ahead
-    /// log (at most about 4 MiB at the default auto-checkpoint) into the database file.
+    /// log into the database file: at this test's pace, the relay's background checkpoints leave
+    /// at most about 4 MiB of it uncopied.
     static let filesystemBytes = 16 << 20
     static let fillerBytes = 8 << 20
 
