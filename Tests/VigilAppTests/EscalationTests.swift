@@ -111,6 +111,26 @@ struct EscalationTests {
         #expect(try setup.carol.run(["inbox", "--all", "--json"]).inboxMessages(kind: "panic").isEmpty)
     }
 
+    @Test func aContactWhoseDisarmFailsIsToldSoAndStopsTheEscalationByAcknowledgingAgain() throws {
+        let setup = try Setup("esc-ack-down")
+        defer { setup.world.tearDown() }
+        let panic = try setup.alice.run(["panic", "--escalate-after", "2m", "--json"])
+        #expect(panic.status == 0, "\(panic)")
+        let id = try #require(try setup.bob.run(["inbox", "--json"]).inboxMessages(kind: "panic").first?["message_id"] as? String)
+
+        setup.world.stopRelay("a")
+        let failed = try setup.bob.run(["ack", String(id.prefix(12)), "on my way"])
+        #expect(failed.status == 3, "the acknowledgement is queued: \(failed)")
+        #expect(failed.stdout.contains("Escalation NOT stopped on \(setup.world.url("a"))"), "\(failed)")
+        #expect(failed.stdout.contains("run `vigil ack` again"), "\(failed)")
+        #expect(try setup.bob.run(["inbox", "--all"]).stdout.contains("their second circle of contacts will be alerted"))
+
+        try setup.world.restartRelay("a")
+        let again = try setup.bob.run(["ack", String(id.prefix(12)), "on my way", "--json"])
+        #expect(again.status == 0, "\(again)")
+        #expect((try again.json()["stopped_escalation"] as? [[String: Any]])?.map { $0["action"] as? String } == ["disarmed"], "\(again)")
+    }
+
     @Test func withoutATimerOnAnyRelayTheDefendersClientEscalatesWhenItRuns() throws {
         // Carol's mailbox is on relay b, where Alice has none: no relay of Alice's can hold a
         // timer for her, so only Alice's own client can reach her.
