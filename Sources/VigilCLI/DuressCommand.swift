@@ -13,7 +13,7 @@ struct DuressCommand: AsyncParsableCommand {
 
             What it cannot hide is in SECURITY.md, "Duress". The most important: the duress \
             passphrase opens everything the real one opens (contacts, messages, settings), and \
-            only check-ins are marked.
+            only check-ins are marked (an all-clear goes out as such an alarm instead).
             """,
         subcommands: [DuressSetCommand.self, DuressRemoveCommand.self]
     )
