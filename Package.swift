@@ -63,6 +63,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Child processes without Foundation's `Process` (see CVigilSpawn.h).
+        .target(name: "CVigilSpawn"),
+        .target(
+            name: "VigilProcess",
+            dependencies: ["CVigilSpawn"],
+            swiftSettings: strictSwift
+        ),
         .target(
             name: "VigilStorage",
             dependencies: ["CSQLite", "VigilCrypto"],
@@ -102,7 +109,7 @@ let package = Package(
         ),
         .target(
             name: "VigilApp",
-            dependencies: ["VigilClient", "VigilRelayAPI", "VigilProtocol", "VigilCrypto"],
+            dependencies: ["VigilClient", "VigilRelayAPI", "VigilProtocol", "VigilCrypto", "VigilProcess"],
             swiftSettings: strictSwift
         ),
         .executableTarget(
@@ -157,6 +164,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "VigilProcessTests",
+            dependencies: ["VigilProcess"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "VigilStorageTests",
             dependencies: ["VigilStorage"],
             swiftSettings: strictSwift
@@ -164,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "VigilRelayTests",
             dependencies: [
-                "VigilRelay", "VigilClient", "VigilRelayAPI", "VigilStorage", "VigilCrypto",
+                "VigilRelay", "VigilClient", "VigilRelayAPI", "VigilStorage", "VigilCrypto", "VigilProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -175,7 +187,7 @@ let package = Package(
         // real `vigil-relay` process (both binaries sit next to the test bundle).
         .testTarget(
             name: "VigilAppTests",
-            dependencies: ["VigilApp", "VigilClient", "VigilRelayAPI", "VigilProtocol", "VigilCrypto"],
+            dependencies: ["VigilApp", "VigilClient", "VigilRelayAPI", "VigilProtocol", "VigilCrypto", "VigilProcess"],
             swiftSettings: strictSwift
         ),
     ]

@@ -1,4 +1,5 @@
 public import Foundation
+import VigilProcess
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,88 +10,67 @@ import Darwin
 ///
 /// The command runs through `/bin/sh -c`, with the alert as one JSON document on its standard
 /// input. Message content never goes into its arguments or environment (where other users could
-/// read it through `ps` or `/proc`), and `VIGIL_PASSPHRASE` is removed from its environment. Its
-/// output goes where `vigil`'s goes. A command that fails or runs longer than the timeout is
+/// read it through `ps` or `/proc`), and `VIGIL_PASSPHRASE` is removed from its environment. It
+/// inherits no other descriptor of `vigil`'s. Its output goes where `vigil`'s goes. A command that
+/// fails or runs longer than the timeout (then it and whatever it started get SIGTERM) is
 /// reported, never fatal.
 public struct AlertHook: Sendable {
     /// The shell command, run with `/bin/sh -c`.
     public let command: String
     /// Seconds the command may run before it is terminated.
     public let timeout: TimeInterval
+    /// The shell that runs it.
+    public let shell: String
 
-    /// A hook for `command`, terminated after `timeout` seconds.
-    public init(command: String, timeout: TimeInterval = 60) {
+    /// A hook for `command`, run by `shell`, terminated after `timeout` seconds.
+    public init(command: String, timeout: TimeInterval = 60, shell: String = "/bin/sh") {
         self.command = command
         self.timeout = timeout
+        self.shell = shell
     }
 
     /// Runs the command with `json` on its standard input; nil on success, else what went wrong.
     public func run(_ json: [UInt8]) async -> String? {
         // A command that exits without reading its input must not kill vigil with SIGPIPE.
+        // (The command itself starts with every signal at its default action.)
         signal(SIGPIPE, SIG_IGN)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "VIGIL_PASSPHRASE")
-        process.environment = environment
-        let input = Pipe()
-        process.standardInput = input
-        let finished = Completion()
-        process.terminationHandler = { _ in finished.signal() }
+        let process: ChildProcess
         do {
-            try process.run()
+            process = try ChildProcess(
+                executable: shell, arguments: ["-c", command], environment: environment,
+                standardInput: .pipe, standardOutput: .inherit, standardError: .inherit)
         } catch {
-            return "the alert command could not be started: \(error.localizedDescription)"
+            return "the alert command could not be started: \(shell): \(error.reason)"
         }
-        let fd = input.fileHandleForWriting.fileDescriptor
-        var offset = 0
-        while offset < json.count {
-            let written = json.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                break  // EPIPE: the command does not read its input; that is its choice.
+        if let input = process.standardInput {
+            let fd = input.fileDescriptor
+            var offset = 0
+            while offset < json.count {
+                let written = json.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    break  // EPIPE: the command does not read its input; that is its choice.
+                }
+                offset += written
             }
-            offset += written
+            try? input.close()
         }
-        try? input.fileHandleForWriting.close()
         let timeout = self.timeout
         let timer = Task {
             try? await Task.sleep(for: .seconds(timeout))
-            if !Task.isCancelled, process.isRunning { process.terminate() }
+            if !Task.isCancelled { process.signal(SIGTERM, group: true) }
         }
-        await finished.wait()
+        let ended = await process.terminated()
         timer.cancel()
-        if process.terminationReason == .uncaughtSignal {
-            return "the alert command was stopped by signal \(process.terminationStatus)" + (process.terminationStatus == SIGTERM ? " (it ran longer than \(Int(timeout)) s)" : "")
-        }
-        return process.terminationStatus == 0 ? nil : "the alert command failed with exit status \(process.terminationStatus)"
-    }
-}
-
-/// A one-shot signal that one task awaits and a callback on another thread fires.
-final class Completion: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-    private var waiter: CheckedContinuation<Void, Never>?
-
-    func signal() {
-        let continuation: CheckedContinuation<Void, Never>? = lock.withLock {
-            done = true
-            defer { waiter = nil }
-            return waiter
-        }
-        continuation?.resume()
-    }
-
-    func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow: Bool = lock.withLock {
-                if done { return true }
-                waiter = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
+        switch ended {
+        case .exited(0):
+            return nil
+        case .exited(let status):
+            return "the alert command failed with exit status \(status)"
+        case .signalled(let signal):
+            return "the alert command was stopped by signal \(signal)" + (signal == SIGTERM ? " (it ran longer than \(Int(timeout)) s)" : "")
         }
     }
 }

@@ -4,6 +4,7 @@ import NIOPosix
 import Synchronization
 import Testing
 import VigilCrypto
+import VigilProcess
 import VigilRelayAPI
 
 /// The built `vigil-relay` binary as an operator runs it: killed mid-load it loses no
@@ -170,9 +171,8 @@ struct CrashRecoveryTests {
 }
 
 /// The `vigil-relay` executable, run as a child process.
-/// `@unchecked`: `Process` is not `Sendable`; it is only read (pid, status) after `run()`.
-final class CrashTestRelay: @unchecked Sendable {
-    private let process: Process
+final class CrashTestRelay: Sendable {
+    private let process: ChildProcess
     private let output: Hostile.Locked<[UInt8]>
     private let errorPath: String
 
@@ -215,22 +215,21 @@ final class CrashTestRelay: @unchecked Sendable {
         try CrashTestRelay(arguments: arguments, environment: [:])
     }
 
-    private init(arguments: [String], environment: [String: String]) throws {
-        process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = arguments
-        var inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VIGIL_RELAY_") }
-        inherited.merge(environment) { $1 }
-        process.environment = inherited
-        let stdout = Pipe()
-        process.standardOutput = stdout
+    private init(arguments: [String], environment overrides: [String: String]) throws {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VIGIL_RELAY_") }
+        environment.merge(overrides) { $1 }
         errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-relay-\(UUID().uuidString).err").path
         _ = FileManager.default.createFile(atPath: errorPath, contents: Data())
-        process.standardError = FileHandle(forWritingAtPath: errorPath)
-        process.standardInput = FileHandle.nullDevice
+        guard let errorFile = FileHandle(forWritingAtPath: errorPath) else {
+            throw Hostile.Failure(description: "cannot open \(errorPath)")
+        }
+        defer { try? errorFile.close() }
+        process = try ChildProcess(
+            executable: try Self.binary().path, arguments: arguments, environment: environment,
+            standardInput: .nullDevice, standardOutput: .pipe, standardError: .fileDescriptor(errorFile.fileDescriptor))
         let output = Hostile.Locked<[UInt8]>([])
         self.output = output
-        stdout.fileHandleForReading.readabilityHandler = { handle in
+        process.standardOutput?.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
@@ -238,11 +237,10 @@ final class CrashTestRelay: @unchecked Sendable {
                 output.withLock { $0.append(contentsOf: data) }
             }
         }
-        try process.run()
     }
 
     deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         try? FileManager.default.removeItem(atPath: errorPath)
     }
 
@@ -272,17 +270,11 @@ final class CrashTestRelay: @unchecked Sendable {
         throw Hostile.Failure(description: "vigil-relay did not start listening: \(standardError)")
     }
 
-    func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-    }
+    func kill() { process.signal(SIGKILL) }
 
-    func terminate() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
-    }
+    func terminate() { process.signal(SIGTERM) }
 
-    func interrupt() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGINT) }
-    }
+    func interrupt() { process.signal(SIGINT) }
 
     /// The exit status, or nil if the process is still running after `timeout` (or was
     /// killed by a signal, which is reported as a negative number).
@@ -292,7 +284,11 @@ final class CrashTestRelay: @unchecked Sendable {
             guard ContinuousClock.now < deadline else { return nil }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
+        switch process.exit {
+        case .exited(let status): return status
+        case .signalled(let signal): return -signal
+        case nil: return nil
+        }
     }
 
     /// Creates a mailbox with a signed request, as a client does.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCrypto
+import VigilProcess
 import VigilRelayAPI
 
 #if canImport(Glibc)
@@ -347,13 +348,14 @@ enum SQLiteCheck {
         func find(_ name: String) -> String? {
             paths.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
         }
-        let process = Process()
+        let executable: String
+        let arguments: [String]
         if let sqlite3 = find("sqlite3") {
-            process.executableURL = URL(fileURLWithPath: sqlite3)
-            process.arguments = ["-readonly", database, query]
+            executable = sqlite3
+            arguments = ["-readonly", database, query]
         } else if let python = find("python3") {
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [
+            executable = python
+            arguments = [
                 "-c",
                 "import sqlite3, sys; c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True); print(c.execute(sys.argv[2]).fetchone()[0])",
                 database, query,
@@ -361,15 +363,21 @@ enum SQLiteCheck {
         } else {
             throw Hostile.Failure(description: "neither sqlite3 nor python3 is installed: install the sqlite3 package to check the database")
         }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        var output: [Int32] = [-1, -1]
+        guard pipe(&output) == 0 else { throw Hostile.Failure(description: "pipe: \(String(cString: strerror(errno)))") }
+        let reader = FileHandle(fileDescriptor: output[0], closeOnDealloc: true)
+        let process: ChildProcess
+        do {
+            defer { close(output[1]) }
+            process = try ChildProcess(
+                executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+                standardOutput: .fileDescriptor(output[1]), standardError: .fileDescriptor(output[1]))
+        }
+        let data = reader.readDataToEndOfFile()
+        let ended = process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
-            throw Hostile.Failure(description: "\(process.executableURL!.lastPathComponent) \(query): \(text)")
+        guard ended == .exited(0) else {
+            throw Hostile.Failure(description: "\(URL(fileURLWithPath: executable).lastPathComponent) \(query): \(text)")
         }
         return text
     }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import Glibc
 /// test leaves no process behind.
 final class BackgroundVigil: @unchecked Sendable {
     let arguments: [String]
-    private let process: Process
+    private let process: ChildProcess
     private let lines = LockedBox<[String]>([])
     private let errors = LockedBox(Data())
     private let readersDone = DispatchGroup()
@@ -18,21 +19,16 @@ final class BackgroundVigil: @unchecked Sendable {
     /// Starts `vigil arguments…` with the runner's environment.
     init(_ runner: VigilRunner, _ arguments: [String]) throws {
         self.arguments = arguments
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltProducts.path("vigil"))
-        process.arguments = arguments
-        process.environment = runner.environment
-        let output = Pipe()
-        let errorOutput = Pipe()
-        process.standardOutput = output
-        process.standardError = errorOutput
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(
+            executable: try BuiltProducts.path("vigil"), arguments: arguments, environment: runner.environment,
+            standardInput: .nullDevice, standardOutput: .pipe, standardError: .pipe)
+        let output = process.standardOutput!
+        let errorOutput = process.standardError!
 
         let lines = self.lines
         readersDone.enter()
         DispatchQueue.global().async { [readersDone] in
-            let handle = output.fileHandleForReading
+            let handle = output
             var pending = Data()
             while true {
                 let chunk = handle.availableData
@@ -50,7 +46,7 @@ final class BackgroundVigil: @unchecked Sendable {
         let errors = self.errors
         readersDone.enter()
         DispatchQueue.global().async { [readersDone] in
-            errors.value = errorOutput.fileHandleForReading.readDataToEndOfFile()
+            errors.value = errorOutput.readDataToEndOfFile()
             readersDone.leave()
         }
     }
@@ -92,7 +88,7 @@ final class BackgroundVigil: @unchecked Sendable {
                 // The last lines may still be in the pipe: look once more after they are read.
                 _ = readersDone.wait(timeout: .now() + 5)
                 if condition(self) { return }
-                throw SupportError("vigil \(arguments.joined(separator: " ")) exited (\(process.terminationStatus)) before \(what)\n\(transcript)")
+                throw SupportError("vigil \(arguments.joined(separator: " ")) exited (\(process.exit.map { "\($0)" } ?? "?")) before \(what)\n\(transcript)")
             }
             guard Date() < deadline else {
                 throw SupportError("no \(what) within \(Int(timeout)) s from vigil \(arguments.joined(separator: " "))\n\(transcript)")
@@ -110,10 +106,8 @@ final class BackgroundVigil: @unchecked Sendable {
     /// until its output is read completely. Harmless when it has already stopped.
     func stop() {
         if process.isRunning {
-            kill(process.processIdentifier, SIGINT)
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.signal(SIGINT)
+            if process.waitUntilExit(timeout: 10) == nil { process.signal(SIGKILL) }
             process.waitUntilExit()
         }
         _ = readersDone.wait(timeout: .now() + 10)

@@ -1,34 +1,36 @@
 import Foundation
+import VigilProcess
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A real `vigil-relay serve` process on 127.0.0.1, on a port the OS picks (or the one given,
 /// to restart a relay where it was), with its data in a directory the test owns.
 final class RelayProcess: @unchecked Sendable {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     let dataDirectory: String
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the relay and waits for its "listening on" line.
     static func start(dataDirectory: String, port: Int = 0, timeout: TimeInterval = 15) throws -> RelayProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltProducts.path("vigil-relay"))
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(port)]
-        process.environment = ["PATH": "/usr/bin:/bin", "VIGIL_RELAY_LOG_LEVEL": "warning"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard let line = Self.readLine(containing: "listening on", from: output.fileHandleForReading, timeout: timeout),
+        let process = try ChildProcess(
+            executable: try BuiltProducts.path("vigil-relay"),
+            arguments: ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(port)],
+            environment: ["PATH": "/usr/bin:/bin", "VIGIL_RELAY_LOG_LEVEL": "warning"],
+            standardOutput: .pipe, standardError: .nullDevice)
+        guard let output = process.standardOutput,
+            let line = Self.readLine(containing: "listening on", from: output, timeout: timeout),
             let portText = line.split(separator: ":").last, let bound = Int(portText.trimmingCharacters(in: .whitespacesAndNewlines))
         else {
-            process.terminate()
+            process.signal(SIGTERM)
             process.waitUntilExit()
             throw SupportError("vigil-relay did not report a listening address within \(timeout) s")
         }
         return RelayProcess(process: process, port: bound, dataDirectory: dataDirectory)
     }
 
-    private init(process: Process, port: Int, dataDirectory: String) {
+    private init(process: ChildProcess, port: Int, dataDirectory: String) {
         self.process = process
         self.port = port
         self.dataDirectory = dataDirectory
@@ -37,7 +39,7 @@ final class RelayProcess: @unchecked Sendable {
     /// Stops the relay gracefully (SIGTERM) and waits for it to exit.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        process.signal(SIGTERM)
         process.waitUntilExit()
     }
 

@@ -1,7 +1,12 @@
 import Foundation
+import VigilProcess
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What one run of `vigil` printed and how it exited.
 struct VigilRun: Sendable, CustomStringConvertible {
+    /// The exit status; 128 + the signal's number when a signal ended it, as a shell says.
     let status: Int32
     let stdout: String
     let stderr: String
@@ -38,24 +43,18 @@ struct VigilRunner: Sendable {
     /// Runs `vigil arguments…` to completion (killed after `timeout` seconds).
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> VigilRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltProducts.path("vigil"))
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
+        let process = try ChildProcess(
+            executable: try BuiltProducts.path("vigil"), arguments: arguments, environment: environment,
+            standardInput: .pipe, standardOutput: .pipe, standardError: .pipe)
+        if let input = process.standardInput {
+            if let stdin { input.write(Data(stdin.utf8)) }
+            try? input.close()
+        }
         // Drain both pipes concurrently so that a chatty process cannot block on a full pipe.
         let outBox = LockedBox(Data())
         let errBox = LockedBox(Data())
         let group = DispatchGroup()
-        for (handle, box) in [(output.fileHandleForReading, outBox), (errors.fileHandleForReading, errBox)] {
+        for (handle, box) in [(process.standardOutput!, outBox), (process.standardError!, errBox)] {
             group.enter()
             DispatchQueue.global().async {
                 box.value = handle.readDataToEndOfFile()
@@ -63,14 +62,18 @@ struct VigilRunner: Sendable {
             }
         }
         if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
+            process.signal(SIGTERM)
             group.wait()
             process.waitUntilExit()
             throw SupportError("vigil \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
         }
-        process.waitUntilExit()
+        let status: Int32
+        switch process.waitUntilExit() {
+        case .exited(let code): status = code
+        case .signalled(let signal): status = 128 + signal
+        }
         return VigilRun(
-            status: process.terminationStatus, stdout: String(decoding: outBox.value, as: UTF8.self),
+            status: status, stdout: String(decoding: outBox.value, as: UTF8.self),
             stderr: String(decoding: errBox.value, as: UTF8.self))
     }
 

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import VigilApp
+
+/// `watch --on-alert`'s command, run for real through a shell.
+@Suite("Alert command")
+struct AlertHookTests {
+    private func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-hook-\(UUID().uuidString)").path
+    }
+
+    @Test("the alert arrives on the command's standard input, whole")
+    func alertOnStandardInput() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let alert = Array(#"{"kind":"panic","message":"taken at the checkpoint"}"#.utf8)
+        #expect(await AlertHook(command: "cat > '\(path)'").run(alert) == nil)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == alert)
+    }
+
+    @Test("a command that ignores its input is no failure, however large the alert")
+    func inputNotRead() async {
+        #expect(await AlertHook(command: "exit 0").run([UInt8](repeating: 0x20, count: 1 << 20)) == nil)
+    }
+
+    @Test("a failing command, one ended by a signal and one that runs too long are reported")
+    func failures() async {
+        #expect(await AlertHook(command: "exit 3").run([]) == "the alert command failed with exit status 3")
+        #expect(await AlertHook(command: "kill -KILL $$").run([]) == "the alert command was stopped by signal 9")
+        #expect(await AlertHook(command: "sleep 30", timeout: 1).run([])
+            == "the alert command was stopped by signal 15 (it ran longer than 1 s)")
+    }
+
+    @Test("what a command that runs too long started is stopped with it")
+    func processGroupStopped() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // The shell waits for its background child, which would outlive a SIGTERM to the shell alone.
+        let result = await AlertHook(command: "sleep 30 & echo $! > '\(path)'; wait", timeout: 1).run([])
+        #expect(result == "the alert command was stopped by signal 15 (it ran longer than 1 s)")
+        let child = try #require(Int32(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Gone, or a zombie until init reaps it: in neither case still sleeping.
+        var stopped = false
+        for _ in 0..<100 where !stopped {
+            let state = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+            stopped = state == nil || state == "Z"
+            if !stopped { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(stopped, "the command's child \(child) still runs")
+    }
+
+    @Test("a shell that cannot be started is reported, not fatal")
+    func shellMissing() async {
+        let hook = AlertHook(command: "true", shell: "/nonexistent/sh")
+        #expect(await hook.run([]) == "the alert command could not be started: /nonexistent/sh: No such file or directory")
+    }
+}
