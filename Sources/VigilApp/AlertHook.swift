@@ -44,6 +44,8 @@ public struct AlertHook: Sendable {
         } catch {
             return "the alert command could not be started: \(shell): \(error.reason)"
         }
+        // Armed before writing: a command that neither reads nor exits must not hold vigil here.
+        process.signal(SIGTERM, group: true, ifRunningAfter: timeout)
         if let input = process.standardInput {
             let fd = input.fileDescriptor
             var offset = 0
@@ -57,13 +59,7 @@ public struct AlertHook: Sendable {
             }
             try? input.close()
         }
-        let timeout = self.timeout
-        let timer = Task {
-            try? await Task.sleep(for: .seconds(timeout))
-            if !Task.isCancelled { process.signal(SIGTERM, group: true) }
-        }
         let ended = await process.terminated()
-        timer.cancel()
         switch ended {
         case .exited(0):
             return nil

@@ -158,6 +158,17 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Sends `signal` (to the group, with `group`) if the child still runs `seconds` from now.
+    ///
+    /// The timer is a thread of its own: a task pool kept busy by other work cannot delay it.
+    public func signal(_ signal: Int32, group: Bool = false, ifRunningAfter seconds: TimeInterval) {
+        let timer = Thread { [self] in
+            if waitUntilExit(timeout: seconds) == nil { self.signal(signal, group: group) }
+        }
+        timer.name = "vigil-child-timer"
+        timer.start()
+    }
+
     /// Blocks until the child ends.
     @discardableResult
     public func waitUntilExit() -> Termination {

@@ -31,6 +31,12 @@ struct AlertHookTests {
             == "the alert command was stopped by signal 15 (it ran longer than 1 s)")
     }
 
+    @Test("a command that neither reads a large alert nor exits is stopped at the timeout")
+    func inputNotReadAndNoExit() async {
+        #expect(await AlertHook(command: "sleep 30", timeout: 1).run([UInt8](repeating: 0x20, count: 1 << 20))
+            == "the alert command was stopped by signal 15 (it ran longer than 1 s)")
+    }
+
     @Test("what a command that runs too long started is stopped with it")
     func processGroupStopped() async throws {
         let path = temporaryPath()

@@ -51,6 +51,18 @@ struct ChildProcessTests {
         #expect(ChildProcess.Termination.exited(3).description == "exit status 3")
     }
 
+    @Test("a timed signal reaches a child still running, and not one that has ended")
+    func timedSignal() async throws {
+        let slow = try ChildProcess(executable: "/bin/sleep", arguments: ["60"], environment: [:])
+        slow.signal(SIGTERM, ifRunningAfter: 0.2)
+        #expect(await slow.terminated() == .signalled(SIGTERM))
+        let quick = try ChildProcess(executable: "/bin/true", environment: [:])
+        quick.signal(SIGKILL, ifRunningAfter: 0.5)
+        #expect(await quick.terminated() == .exited(0))
+        try await Task.sleep(for: .seconds(1))
+        #expect(quick.exit == .exited(0))
+    }
+
     @Test("an executable that does not exist is a clear error")
     func missingExecutable() throws {
         let missing = "/nonexistent/vigil-\(UUID().uuidString)"
