@@ -43,9 +43,11 @@ public struct VigilError: Error, Sendable, CustomStringConvertible, Equatable {
         return VigilError(.damaged, "\(file) is damaged or was altered (\(detail)): \(next)")
     }
 
-    /// A file-system failure on a named file, such as a full disk.
+    /// A file-system failure on a named file, such as a full disk (which gets advice).
     static func io(_ what: String, path: String, errno code: Int32) -> VigilError {
-        VigilError(.usage, "could not \(what) \(path): \(String(cString: strerror(code)))")
+        let full = code == ENOSPC || code == EDQUOT
+        let advice = full ? " — free some space on that disk and run the command again" : ""
+        return VigilError(.usage, "could not \(what) \(path): \(String(cString: strerror(code)))\(advice)")
     }
 
     /// The passphrase did not open the keystore.

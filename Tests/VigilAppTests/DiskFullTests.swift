@@ -80,7 +80,7 @@ struct DiskFullTests {
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(run)")
         #expect(run.stderr.hasPrefix("vigil: "), "\(run)")
-        #expect(run.stderr.contains("No space left on device"), "\(run)")
+        #expect(run.stderr.contains("No space left on device — free some space on that disk and run the command again"), "\(run)")
     }
 
     /// 0: nothing at all can be written. 1 page: the previous state's copy fits, the new state
