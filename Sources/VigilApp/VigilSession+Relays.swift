@@ -70,11 +70,17 @@ extension VigilSession {
         guard let (_, result) = await createMailboxes([url], proxy: proxy).first else { throw .usage("no relay given") }
         let account = try result.get()
         let now = self.now
-        return try await update { state in
-            state.relays.removeAll { $0.url == url }
-            state.relays.append(account)
-            state.profile.cardCreatedAt = max(now, Timestamp(secondsSince1970: state.profile.cardCreatedAt.secondsSince1970 + 1))
-            return self.cardView(state)
+        do {
+            return try await update { state in
+                state.relays.removeAll { $0.url == url }
+                state.relays.append(account)
+                state.profile.cardCreatedAt = max(now, Timestamp(secondsSince1970: state.profile.cardCreatedAt.secondsSince1970 + 1))
+                return self.cardView(state)
+            }
+        } catch {
+            // Not recorded, so never used: delete it rather than leave it behind.
+            let leftOver = await discardMailboxes([account], proxy: proxy)
+            throw VigilError(error.exitCode, error.message + Self.discardNote([account], leftOver: leftOver))
         }
     }
 

@@ -80,6 +80,7 @@ public final class VigilSession: Sendable {
             let reasons = failures.map { "\($0.relay): \($0.error)" }.joined(separator: "; ")
             throw VigilError(.unreachable, "no relay could be reached, so nothing was set up: \(reasons)")
         }
+        let written: VigilError?
         do {
             try FileLock.withExclusiveLock(context.home.lockPath) {
                 guard !context.home.isInitialised else {
@@ -88,10 +89,16 @@ public final class VigilSession: Sendable {
                 try session.store.create(state)
                 try AtomicFile.write(keystoreBytes, to: context.home.keystorePath)
             }
+            written = nil
         } catch let error as VigilError {
-            throw error
+            written = error
         } catch {
-            throw VigilError(.usage, "\(error)")
+            written = VigilError(.usage, "\(error)")
+        }
+        if let written {
+            // Nothing refers to the mailboxes just made: delete them rather than leave them behind.
+            let leftOver = await session.discardMailboxes(state.relays, proxy: context.proxyOverride)
+            throw VigilError(written.exitCode, written.message + Self.discardNote(state.relays, leftOver: leftOver))
         }
         let protected: Bool
         if case .passphrase = protection { protected = true } else { protected = false }
@@ -178,6 +185,7 @@ public final class VigilSession: Sendable {
                         let account = RelayAccount(
                             url: url, mailboxID: id, ownerSeed: seed, addedAt: now, lastFetchedID: 0, unacknowledged: [])
                         guard account.address != nil else {
+                            _ = await self.discardMailboxes([account], proxy: proxy)
                             return (index, .failure(VigilError(.unreachable, "the relay issued a mailbox ID a card cannot carry")))
                         }
                         return (index, .success(account))
@@ -192,6 +200,31 @@ public final class VigilSession: Sendable {
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }.map { (urls[$0.0], $0.1) }
         }
+    }
+
+    /// Deletes mailboxes made by this command that nothing will refer to (best effort);
+    /// returns the relays where that failed.
+    func discardMailboxes(_ accounts: [RelayAccount], proxy: URL?) async -> [String] {
+        var failed: [String] = []
+        for account in accounts {
+            do {
+                let owner = try account.ownerSeed.signingKeyPair()
+                _ = try await connection(to: account.url, proxy: proxy).deleteMailbox(mailboxID: account.mailboxID, ownerKey: owner)
+            } catch {
+                failed.append(account.url)
+            }
+        }
+        return failed
+    }
+
+    /// What became of the mailboxes a failed command had made, for its error message.
+    static func discardNote(_ accounts: [RelayAccount], leftOver: [String]) -> String {
+        guard !accounts.isEmpty else { return "" }
+        if leftOver.isEmpty {
+            return accounts.count == 1 ? " (the mailbox it had made was deleted again)" : " (the mailboxes it had made were deleted again)"
+        }
+        if leftOver.count == 1 { return " (an unused mailbox stays on \(leftOver[0]): it could not be deleted)" }
+        return " (unused mailboxes stay on \(leftOver.joined(separator: ", ")): they could not be deleted)"
     }
 
     // MARK: Card

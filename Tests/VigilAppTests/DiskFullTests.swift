@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 #if canImport(Glibc)
@@ -107,6 +110,43 @@ struct DiskFullTests {
         #expect(added.status == 0, "\(added)")
         let now = try people.alice.run(["contacts", "list", "--json"])
         #expect(now.stdout.contains("\"bob\""), "\(now)")
+    }
+
+    @Test("On a full disk `vigil init` and `vigil relays add` fail and delete the mailbox they made on the relay")
+    func mailboxesMadeOnAFullDiskAreDeleted() async throws {
+        let people = try People()
+        defer { people.tearDown() }
+        let second = try RelayProcess.start(dataDirectory: people.directory.sub("relay-2"))
+        defer { second.stop() }
+        // Carol's home exists already; there is no room in it for her state.
+        let carol = VigilRunner(home: people.filesystem.path + "/carol", passphrase: "carol passphrase")
+        #expect(mkdir(carol.home, 0o700) == 0)
+        #expect(try await Self.mailboxes(on: people.relay) == 2)
+        let before = try people.aliceFiles()
+        try people.filesystem.fill(leaving: 0)
+
+        let initialised = try carol.run(["init", "--name", "Carol", "--relay", people.relay.url])
+        Self.expectSpaceError(initialised)
+        #expect(initialised.stderr.hasSuffix("(the mailbox it had made was deleted again)\n"), "\(initialised)")
+        #expect(try await Self.mailboxes(on: people.relay) == 2)
+        #expect(!FileManager.default.fileExists(atPath: carol.home + "/keystore.json"))
+
+        let added = try people.alice.run(["relays", "add", second.url])
+        Self.expectSpaceError(added)
+        #expect(added.stderr.hasSuffix("(the mailbox it had made was deleted again)\n"), "\(added)")
+        #expect(try await Self.mailboxes(on: second) == 0)
+        Self.expectUnchanged(try people.aliceFiles(), before)
+
+        try people.filesystem.removeFiller()
+        #expect(try people.alice.run(["relays", "add", second.url]).status == 0)
+        #expect(try await Self.mailboxes(on: second) == 1)
+    }
+
+    /// The relay's count of mailboxes, from its metrics.
+    static func mailboxes(on relay: RelayProcess) async throws -> Int {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: relay.url + "/metrics")!)
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("vigil_relay_mailboxes ") }
+        return try #require(line.flatMap { Int($0.split(separator: " ")[1]) })
     }
 
     @Test("On a full disk `vigil checkin` fails before sending anything; with space it is delivered once")

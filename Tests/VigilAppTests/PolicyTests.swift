@@ -82,3 +82,29 @@ struct PolicyTests {
         #expect(OverdueDetector.overdue(contacts, now: at(10_000), graceSeconds: .max).isEmpty)
     }
 }
+
+@Suite("What a failed command says about the mailboxes it had made")
+struct DiscardNoteTests {
+    private func account(_ url: String) -> RelayAccount {
+        RelayAccount(
+            url: url, mailboxID: "AAAAAAAAAAAAAAAAAAAAAAAA", ownerSeed: SecretSeed.random(), addedAt: Timestamp(secondsSince1970: 0),
+            lastFetchedID: 0, unacknowledged: [])
+    }
+
+    @Test func noMailboxesNothingToSay() {
+        #expect(VigilSession.discardNote([], leftOver: []) == "")
+    }
+
+    @Test func deletedOneOrSeveral() {
+        #expect(VigilSession.discardNote([account("http://a")], leftOver: []) == " (the mailbox it had made was deleted again)")
+        #expect(VigilSession.discardNote([account("http://a"), account("http://b")], leftOver: [])
+            == " (the mailboxes it had made were deleted again)")
+    }
+
+    @Test func aMailboxThatCouldNotBeDeletedIsNamed() {
+        #expect(VigilSession.discardNote([account("http://a"), account("http://b")], leftOver: ["http://b"])
+            == " (an unused mailbox stays on http://b: it could not be deleted)")
+        #expect(VigilSession.discardNote([account("http://a"), account("http://b")], leftOver: ["http://a", "http://b"])
+            == " (unused mailboxes stay on http://a, http://b: they could not be deleted)")
+    }
+}
