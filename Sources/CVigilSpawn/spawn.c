@@ -19,11 +19,25 @@ int vigil_spawn(pid_t *pid, const char *path, char *const argv[], char *const en
         return result;
     }
 
+    // A source among 0-2 could be overwritten by an earlier dup2 (stderr to our stdout while
+    // stdout goes elsewhere): such sources are first copied above 2. Every stream gets its
+    // dup2, also onto itself, which clears close-on-exec (a pipe may be given fd 0 when this
+    // process started with stdin closed).
+    int source[3];
+    int copies[3] = {-1, -1, -1};
     for (int target = 0; target < 3 && result == 0; target++) {
-        if (standard[target] < 0) {
+        source[target] = standard[target];
+        if (standard[target] >= 0 && standard[target] < 3 && standard[target] != target) {
+            copies[target] = fcntl(standard[target], F_DUPFD_CLOEXEC, 3);
+            if (copies[target] < 0) result = errno;
+            source[target] = copies[target];
+        }
+    }
+    for (int target = 0; target < 3 && result == 0; target++) {
+        if (source[target] < 0) {
             result = posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_RDWR, 0);
-        } else if (standard[target] != target) {
-            result = posix_spawn_file_actions_adddup2(&actions, standard[target], target);
+        } else {
+            result = posix_spawn_file_actions_adddup2(&actions, source[target], target);
         }
     }
     if (result == 0 && directory != NULL) {
@@ -48,6 +62,9 @@ int vigil_spawn(pid_t *pid, const char *path, char *const argv[], char *const en
     if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &all);
     if (result == 0) result = posix_spawn(pid, path, &actions, &attributes, argv, envp);
 
+    for (int target = 0; target < 3; target++) {
+        if (copies[target] >= 0) close(copies[target]);
+    }
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return result;

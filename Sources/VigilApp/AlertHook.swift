@@ -37,6 +37,7 @@ public struct AlertHook: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "VIGIL_PASSPHRASE")
         let process: ChildProcess
+        let started = ContinuousClock.now
         do {
             process = try ChildProcess(
                 executable: shell, arguments: ["-c", command], environment: environment,
@@ -45,19 +46,18 @@ public struct AlertHook: Sendable {
             return "the alert command could not be started: \(shell): \(error.reason)"
         }
         // Armed before writing: a command that neither reads nor exits must not hold vigil here.
-        process.signal(SIGTERM, group: true, ifRunningAfter: timeout)
+        // One that ignores SIGTERM gets SIGKILL 5 s later.
+        process.signal(SIGTERM, group: true, ifRunningAfter: timeout, killAfter: 5)
         if let input = process.standardInput {
-            let fd = input.fileDescriptor
-            var offset = 0
-            while offset < json.count {
-                let written = json.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    break  // EPIPE: the command does not read its input; that is its choice.
-                }
-                offset += written
+            // Written by a thread of its own, never past the timeout: whatever holds the pipe
+            // without reading it (the command, or something it left behind) cannot hold vigil.
+            let deadline = Date(timeIntervalSinceNow: timeout)
+            let writer = Thread {
+                Self.write(json, to: input.fileDescriptor, until: deadline)
+                try? input.close()
             }
-            try? input.close()
+            writer.name = "vigil-alert-input"
+            writer.start()
         }
         let ended = await process.terminated()
         switch ended {
@@ -66,7 +66,29 @@ public struct AlertHook: Sendable {
         case .exited(let status):
             return "the alert command failed with exit status \(status)"
         case .signalled(let signal):
-            return "the alert command was stopped by signal \(signal)" + (signal == SIGTERM ? " (it ran longer than \(Int(timeout)) s)" : "")
+            let late = ContinuousClock.now - started >= .seconds(timeout)
+            return "the alert command was stopped by signal \(signal)" + (late ? " (it ran longer than \(Int(timeout)) s)" : "")
+        case .unobserved:
+            return "the alert command ended, but its exit status could not be read"
+        }
+    }
+
+    /// Writes `bytes` to the non-blocking pipe `fd` until done, the reader is gone, or `deadline`.
+    private static func write(_ bytes: [UInt8], to fd: Int32, until deadline: Date) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written >= 0 {
+                offset += written
+            } else if errno == EAGAIN {
+                let remaining = deadline.timeIntervalSinceNow
+                guard remaining > 0 else { return }
+                var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, Int32(min(remaining, 1) * 1000) + 1)
+            } else if errno != EINTR {
+                return  // EPIPE: the command does not read its input; that is its choice.
+            }
         }
     }
 }

@@ -20,11 +20,14 @@ public final class ChildProcess: @unchecked Sendable {
         case exited(Int32)
         /// A signal with this number ended it.
         case signalled(Int32)
+        /// It ended, but something else in this process collected its status first.
+        case unobserved
 
         public var description: String {
             switch self {
             case .exited(let status): "exit status \(status)"
             case .signalled(let signal): "signal \(signal)"
+            case .unobserved: "an unknown status"
             }
         }
     }
@@ -130,8 +133,11 @@ public final class ChildProcess: @unchecked Sendable {
         while waitid(P_PID, id_t(processIdentifier), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
         condition.lock()
         var status: Int32 = 0
-        while waitpid(processIdentifier, &status, 0) < 0 && errno == EINTR {}
-        let ended: Termination = status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
+        var reaped: pid_t
+        repeat { reaped = waitpid(processIdentifier, &status, 0) } while reaped < 0 && errno == EINTR
+        let ended: Termination =
+            reaped != processIdentifier ? .unobserved
+            : status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
         termination = ended
         let resumed = waiters
         waiters = []
@@ -158,12 +164,15 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Sends `signal` (to the group, with `group`) if the child still runs `seconds` from now.
+    /// Sends `signal` (to the group, with `group`) if the child still runs `seconds` from now,
+    /// and SIGKILL if it still runs `killAfter` seconds after that.
     ///
     /// The timer is a thread of its own: a task pool kept busy by other work cannot delay it.
-    public func signal(_ signal: Int32, group: Bool = false, ifRunningAfter seconds: TimeInterval) {
+    public func signal(_ signal: Int32, group: Bool = false, ifRunningAfter seconds: TimeInterval, killAfter: TimeInterval? = nil) {
         let timer = Thread { [self] in
-            if waitUntilExit(timeout: seconds) == nil { self.signal(signal, group: group) }
+            guard waitUntilExit(timeout: seconds) == nil else { return }
+            self.signal(signal, group: group)
+            if let killAfter, waitUntilExit(timeout: killAfter) == nil { self.signal(SIGKILL, group: group) }
         }
         timer.name = "vigil-child-timer"
         timer.start()

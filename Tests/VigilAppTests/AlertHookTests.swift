@@ -31,6 +31,21 @@ struct AlertHookTests {
             == "the alert command was stopped by signal 15 (it ran longer than 1 s)")
     }
 
+    @Test("a command that ignores SIGTERM gets SIGKILL")
+    func sigtermIgnored() async {
+        #expect(await AlertHook(command: "trap '' TERM; sleep 30", timeout: 1).run([])
+            == "the alert command was stopped by signal 9 (it ran longer than 1 s)")
+    }
+
+    @Test("an alert nobody reads holds vigil no longer than the timeout, even after the command has exited")
+    func inputHeldByAnOrphan() async throws {
+        // The command exits at once; what it started outside its process group holds the pipe.
+        let started = ContinuousClock.now
+        let result = await AlertHook(command: "setsid sleep 30 <&0 & exit 0", timeout: 2).run([UInt8](repeating: 0x20, count: 1 << 20))
+        #expect(result == nil)
+        #expect(ContinuousClock.now - started < .seconds(25))
+    }
+
     @Test("a command that neither reads a large alert nor exits is stopped at the timeout")
     func inputNotReadAndNoExit() async {
         #expect(await AlertHook(command: "sleep 30", timeout: 1).run([UInt8](repeating: 0x20, count: 1 << 20))
@@ -42,8 +57,8 @@ struct AlertHookTests {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         // The shell waits for its background child, which would outlive a SIGTERM to the shell alone.
-        let result = await AlertHook(command: "sleep 30 & echo $! > '\(path)'; wait", timeout: 1).run([])
-        #expect(result == "the alert command was stopped by signal 15 (it ran longer than 1 s)")
+        let result = await AlertHook(command: "sleep 30 & echo $! > '\(path)'; wait", timeout: 3).run([])
+        #expect(result == "the alert command was stopped by signal 15 (it ran longer than 3 s)")
         let child = try #require(Int32(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // Gone, or a zombie until init reaps it: in neither case still sleeping.
         var stopped = false

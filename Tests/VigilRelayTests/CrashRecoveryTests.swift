@@ -287,7 +287,7 @@ final class CrashTestRelay: Sendable {
         switch process.exit {
         case .exited(let status): return status
         case .signalled(let signal): return -signal
-        case nil: return nil
+        case .unobserved, nil: return nil
         }
     }
 

@@ -71,6 +71,7 @@ struct VigilRunner: Sendable {
         switch process.waitUntilExit() {
         case .exited(let code): status = code
         case .signalled(let signal): status = 128 + signal
+        case .unobserved: throw SupportError("the exit status of vigil \(arguments.joined(separator: " ")) was collected elsewhere")
         }
         return VigilRun(
             status: status, stdout: String(decoding: outBox.value, as: UTF8.self),
