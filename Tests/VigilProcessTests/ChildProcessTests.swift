@@ -57,8 +57,10 @@ struct ChildProcessTests {
         let quick = try ChildProcess(executable: "/bin/true", environment: [:])
         quick.signal(SIGKILL, ifRunningAfter: 10)
         #expect(await quick.terminated() == .exited(0))
-        let stubborn = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "trap '' TERM; sleep 60"], environment: [:])
-        stubborn.signal(SIGTERM, ifRunningAfter: 0.5, killAfter: 0.5)
+        let stubborn = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "trap '' TERM; sleep 60"], environment: [:],
+            standardOutput: .nullDevice, standardError: .nullDevice)
+        stubborn.signal(SIGTERM, group: true, ifRunningAfter: 0.5, killAfter: 0.5)
         #expect(await stubborn.terminated() == .signalled(SIGKILL))
     }
 
