@@ -105,9 +105,10 @@ extension VigilSession {
     /// Long-polls every mailbox, reports messages as they arrive, retries the outbox, and
     /// reports contacts whose check-in is overdue; runs the alert command for alerts.
     ///
-    /// Events are delivered to `onEvent` one at a time, in order; the alert command runs after
-    /// its event was reported, one at a time. Returns when `options.duration` has passed or the
-    /// task is cancelled.
+    /// Events are delivered to `onEvent` one at a time, in order. The alert command runs for
+    /// each alert after it was reported, one alert at a time, in order, on a queue of its own:
+    /// a slow command never holds back the events that follow. Returns when `options.duration`
+    /// has passed or the task is cancelled (after the commands still queued have run).
     public func watch(_ options: WatchOptions, onEvent: @escaping @Sendable (WatchEvent) async -> Void) async throws(VigilError) {
         let state = try state()
         guard !state.relays.isEmpty else {
@@ -116,14 +117,28 @@ extension VigilSession {
         let hook = options.alertCommand.map { AlertHook(command: $0) }
         let (events, emitter) = AsyncStream<WatchEvent>.makeStream()
         emitter.yield(.started(relays: state.relays.map(\.url)))
-        await withTaskGroup(of: Void.self) { outer in
+        let (alerts, alertQueue) = AsyncStream<[UInt8]>.makeStream()
+        // Failures of commands that ended after the last event was reported: reported last.
+        let lateFailures = await withTaskGroup(of: [String].self) { outer in
             outer.addTask {
                 for await event in events {
                     await onEvent(event)
-                    if let hook, let json = event.alertJSON, let failure = await hook.run(json) {
-                        await onEvent(.hookFailed(failure))
-                    }
+                    if hook != nil, let json = event.alertJSON { alertQueue.yield(json) }
                 }
+                alertQueue.finish()
+                return []
+            }
+            if let hook {
+                outer.addTask {
+                    var late: [String] = []
+                    for await json in alerts {
+                        guard let failure = await hook.run(json) else { continue }
+                        if case .terminated = emitter.yield(.hookFailed(failure)) { late.append(failure) }
+                    }
+                    return late
+                }
+            } else {
+                alertQueue.finish()
             }
             await withTaskGroup(of: Bool.self) { producers in
                 for url in state.relays.map(\.url) {
@@ -148,7 +163,11 @@ extension VigilSession {
                 }
             }
             emitter.finish()
+            var late: [String] = []
+            for await failures in outer { late += failures }
+            return late
         }
+        for failure in lateFailures { await onEvent(.hookFailed(failure)) }
     }
 
     /// Long-polls one mailbox until cancelled, backing off while the relay fails.

@@ -43,8 +43,9 @@ struct WatchCommand: AsyncParsableCommand {
 
               vigil watch --on-alert 'notify-send "Vigil alert"; jq . >> ~/alerts.log'
 
-            The command gets 60 seconds; then it, and whatever it started, is stopped. \
-            A command that fails is reported and watching goes on.
+            Commands run one at a time, in the order the alerts arrive, without holding \
+            back what watch shows. Each gets 60 seconds; then it, and whatever it started, \
+            is stopped. A command that fails is reported and watching goes on.
 
             With --json, prints one JSON object per line. Stop with Ctrl-C.
             """

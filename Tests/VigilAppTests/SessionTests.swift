@@ -223,6 +223,38 @@ struct SessionTests {
         #expect(try await bob.inbox(all: false).messages.isEmpty)
     }
 
+    @Test func aSlowAlertCommandDoesNotHoldBackTheAlertsThatFollow() async throws {
+        let world = try World()
+        defer { world.remove() }
+        let alice = try await world.person("alice")
+        let bob = try await world.person("bob")
+        try await world.introduce(alice, to: bob, as: "bob")
+        try await world.introduce(bob, to: alice, as: "alice")
+        _ = try await alice.panic(message: "first", location: nil)
+        _ = try await alice.panic(message: "second", location: nil)
+        var context = world.context("bob")
+        context.longPollSeconds = 1
+        let watcher = try VigilSession.open(context) { SecureBytes(copying: Array(World.passphrase.utf8)) }
+        let hookOutput = world.directory.sub("hook.json")
+        let release = world.directory.sub("release")
+        // The command for the first alert waits until the second alert has been shown: were the
+        // second held back until the first command ended, the first would run into its timeout.
+        let command = "cat >> '\(hookOutput)'; echo >> '\(hookOutput)'; while [ ! -e '\(release)' ]; do sleep 0.05; done"
+        let events = LockedBox<[WatchEvent]>([])
+        try await watcher.watch(WatchOptions(alertCommand: command, duration: 3, tickSeconds: 1)) { event in
+            events.value.append(event)
+            let shown = events.value.filter { if case .message = $0 { true } else { false } }.count
+            if shown == 2 { _ = FileManager.default.createFile(atPath: release, contents: nil) }
+        }
+        let messages = events.value.compactMap { if case .message(let view) = $0 { view } else { nil } }
+        #expect(messages.compactMap(\.message).sorted() == ["first", "second"])
+        #expect(!events.value.contains { if case .hookFailed = $0 { true } else { false } }, "\(events.value)")
+        // Both commands ran, one after the other, in the order the alerts were shown.
+        let lines = try String(contentsOfFile: hookOutput, encoding: .utf8).split(separator: "\n")
+        let alerts = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(alerts.compactMap { ($0["message"] as? [String: Any])?["message"] as? String } == messages.compactMap(\.message))
+    }
+
     @Test func aFailingHookIsReportedNotFatal() async throws {
         let world = try World()
         defer { world.remove() }
