@@ -223,18 +223,31 @@ struct SessionTests {
         #expect(try await bob.inbox(all: false).messages.isEmpty)
     }
 
-    @Test func aSlowAlertCommandDoesNotHoldBackTheAlertsThatFollow() async throws {
+    /// Alice and Bob, each the other's contact; Alice sends what `send` sends; Bob's session
+    /// (long-polling 1 s at a time) to watch with. The caller removes the world.
+    private func bobWatchingAlice(after send: (VigilSession) async throws -> Void) async throws -> (World, VigilSession) {
         let world = try World()
+        do {
+            let alice = try await world.person("alice")
+            let bob = try await world.person("bob")
+            try await world.introduce(alice, to: bob, as: "bob")
+            try await world.introduce(bob, to: alice, as: "alice")
+            try await send(alice)
+            var context = world.context("bob")
+            context.longPollSeconds = 1
+            return (world, try VigilSession.open(context) { SecureBytes(copying: Array(World.passphrase.utf8)) })
+        } catch {
+            world.remove()
+            throw error
+        }
+    }
+
+    @Test func aSlowAlertCommandDoesNotHoldBackTheAlertsThatFollow() async throws {
+        let (world, watcher) = try await bobWatchingAlice { alice in
+            _ = try await alice.panic(message: "first", location: nil)
+            _ = try await alice.panic(message: "second", location: nil)
+        }
         defer { world.remove() }
-        let alice = try await world.person("alice")
-        let bob = try await world.person("bob")
-        try await world.introduce(alice, to: bob, as: "bob")
-        try await world.introduce(bob, to: alice, as: "alice")
-        _ = try await alice.panic(message: "first", location: nil)
-        _ = try await alice.panic(message: "second", location: nil)
-        var context = world.context("bob")
-        context.longPollSeconds = 1
-        let watcher = try VigilSession.open(context) { SecureBytes(copying: Array(World.passphrase.utf8)) }
         let hookOutput = world.directory.sub("hook.json")
         let release = world.directory.sub("release")
         // The command for the first alert waits until the second alert has been shown: were the
@@ -256,16 +269,8 @@ struct SessionTests {
     }
 
     @Test func aFailingHookIsReportedNotFatal() async throws {
-        let world = try World()
+        let (world, watcher) = try await bobWatchingAlice { alice in _ = try await alice.panic(message: nil, location: nil) }
         defer { world.remove() }
-        let alice = try await world.person("alice")
-        let bob = try await world.person("bob")
-        try await world.introduce(alice, to: bob, as: "bob")
-        try await world.introduce(bob, to: alice, as: "alice")
-        _ = try await alice.panic(message: nil, location: nil)
-        var context = world.context("bob")
-        context.longPollSeconds = 1
-        let watcher = try VigilSession.open(context) { SecureBytes(copying: Array(World.passphrase.utf8)) }
         let events = LockedBox<[WatchEvent]>([])
         try await watcher.watch(WatchOptions(alertCommand: "exit 7", duration: 1)) { events.value.append($0) }
         let failures = events.value.compactMap { if case .hookFailed(let error) = $0 { error } else { nil } }
