@@ -75,6 +75,8 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     private var isShuttingDown: Bool { service.isShuttingDown }
     private var task: Task<Void, Never>?
     private var remoteAddress: SocketAddress?
+    /// Where request tasks run: this connection's event loop.
+    private var executor: EventLoopTaskExecutor?
 
     init(framer: RequestFramer, service: RelayService) {
         self.framer = framer
@@ -85,6 +87,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        executor = EventLoopTaskExecutor(context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -294,7 +297,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         service.inFlight.enter()
-        task = Task {
+        task = Task(executorPreference: executor) {
             let response = await service.respond(to: request)
             eventLoop.execute {
                 handler.value.processed(response)
