@@ -96,7 +96,7 @@ start_relay() {
     "$@" "$bin/vigil-relay" serve --data-dir "$data" --host 127.0.0.1 --port 0 \
         --deposits-per-minute 100000000 --deposit-burst 100000000 \
         --creations-per-hour 100000 --creation-burst 1000 \
-        --timers-per-hour 100000000 --max-timers 100000 --log-level "${log_level:-warning}" \
+        --timers-per-hour 100000000 --max-timers 100000 --public-metrics --log-level "${log_level:-warning}" \
         >"$work/relay.out" 2>>"$work/relay.err" &
     relay_pid=$!
     for _ in $(seq 1 200); do

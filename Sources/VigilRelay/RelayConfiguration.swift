@@ -1,3 +1,5 @@
+public import VigilCrypto
+
 /// Everything an operator can set about a relay, with safe defaults.
 public struct RelayConfiguration: Sendable {
     /// Address to listen on. Loopback by default: expose a relay through a TLS terminator or a
@@ -57,7 +59,60 @@ public struct RelayConfiguration: Sendable {
     /// How often the relay looks for timers whose deadline has passed (it also looks at start).
     public var timerCheckInterval: Duration = .seconds(1)
 
+    /// Who may read `GET /metrics`. Nobody by default: its counters show when the relay is busy
+    /// and when dead man's switch timers fire, which can itself tell that an alarm went off.
+    public var metrics: MetricsAccess = .off
+
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
+    }
+}
+
+/// Who may read the relay's metrics.
+public enum MetricsAccess: Sendable {
+    /// Nobody: `/metrics` answers `404`, as a path that does not exist.
+    case off
+    /// Requests with `Authorization: Bearer TOKEN`; any other gets the same `404`.
+    case token(SecureBytes)
+    /// Anyone who can reach the relay: for a relay whose front blocks `/metrics`, or on a
+    /// private network.
+    case everyone
+
+    /// Shortest accepted token, in characters.
+    public static let minimumTokenLength = 32
+
+    /// Why a token cannot be used.
+    public struct TokenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The token in `contents` (a token file's bytes; a final line break is ignored): at least
+    /// ``minimumTokenLength`` visible ASCII characters, so that it survives an HTTP header.
+    public static func token(fromFileContents contents: [UInt8]) throws(TokenError) -> MetricsAccess {
+        var end = contents.endIndex
+        while end > contents.startIndex, contents[end - 1] == 0x0A || contents[end - 1] == 0x0D { end -= 1 }
+        let token = contents[contents.startIndex..<end]
+        guard token.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw TokenError(description: "the metrics token must be one line of visible ASCII characters, without spaces")
+        }
+        guard token.count >= minimumTokenLength else {
+            throw TokenError(description: "the metrics token must be at least \(minimumTokenLength) characters long (e.g. `openssl rand -hex 32`)")
+        }
+        return .token(SecureBytes(copying: token))
+    }
+
+    /// Whether a request with this `Authorization` header value (nil: none, or repeated) may
+    /// read the metrics. The token is compared in constant time.
+    func allows(authorization: String?) -> Bool {
+        switch self {
+        case .off:
+            return false
+        case .everyone:
+            return true
+        case .token(let expected):
+            guard let authorization, authorization.hasPrefix("Bearer ") else { return false }
+            let offered = SecureBytes(copying: authorization.utf8.dropFirst("Bearer ".utf8.count))
+            return offered.constantTimeEquals(expected)
+        }
     }
 }

@@ -33,6 +33,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         var timestamp: String?
         var nonce: String?
         var signature: String?
+        var authorization: String?
         var expected: Int
         var received = 0
         var limit: Int
@@ -250,6 +251,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
             timestamp: Self.single(head.headers, RequestAuthentication.timestampHeader),
             nonce: Self.single(head.headers, RequestAuthentication.nonceHeader),
             signature: Self.single(head.headers, RequestAuthentication.signatureHeader),
+            authorization: route == .metrics ? Self.single(head.headers, "Authorization") : nil,
             expected: length, limit: limit, body: [], early: early,
             keepAlive: head.isKeepAlive && !isShuttingDown && !switchesProtocols, started: started)
         if early == nil {
@@ -292,7 +294,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         let request = RelayHTTPRequest(
             route: pending.route, method: pending.method, path: pending.path, query: pending.query,
             mailboxID: pending.mailboxID, timerID: pending.timerID, timestampHeader: pending.timestamp, nonceHeader: pending.nonce,
-            signatureHeader: pending.signature, body: pending.body)
+            signatureHeader: pending.signature, authorizationHeader: pending.authorization, body: pending.body)
         let service = self.service
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)

@@ -15,5 +15,7 @@ struct RelayHTTPRequest: Sendable {
     var timestampHeader: String?
     var nonceHeader: String?
     var signatureHeader: String?
+    /// The `Authorization` header (read only by `/metrics`), nil when absent or repeated.
+    var authorizationHeader: String? = nil
     var body: [UInt8]
 }

@@ -109,7 +109,11 @@ final class RelayService: Sendable {
             case .disarmTimer: return try await disarmTimer(request)
             case .timerStatus: return try await timerStatus(request)
             case .health: return await health()
-            case .metrics: return await renderMetrics()
+            case .metrics:
+                guard configuration.metrics.allows(authorization: request.authorizationHeader) else {
+                    return .error(.notFound, "no such route or mailbox")
+                }
+                return await renderMetrics()
             case .unknown: return .error(.notFound, "no such route or mailbox")
             }
         } catch let refusal as Refusal {

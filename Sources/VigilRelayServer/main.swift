@@ -27,7 +27,9 @@ extension VigilRelayCommand {
                 (for example VIGIL_RELAY_DATA_DIR, VIGIL_RELAY_HOST, VIGIL_RELAY_PORT); \
                 an option given on the command line wins. Once listening, the relay prints \
                 one line, "vigil-relay listening on http://HOST:PORT". SIGINT or SIGTERM stops \
-                it gracefully (exit 0); a second signal stops it at once.
+                it gracefully (exit 0); a second signal stops it at once. /metrics answers \
+                404 unless --metrics-token-file or --public-metrics is given: its counters \
+                show when the relay is busy and when dead man's switch timers fire.
                 """
         )
 
@@ -90,6 +92,14 @@ extension VigilRelayCommand {
 
         @Option(help: "trace, debug, info, notice, warning, error or critical. Default info. [VIGIL_RELAY_LOG_LEVEL]")
         var logLevel: String?
+
+        @Option(help: ArgumentHelp(
+            "Serve /metrics to requests with 'Authorization: Bearer TOKEN', TOKEN being this file's one line (32 characters or more). [VIGIL_RELAY_METRICS_TOKEN_FILE]",
+            valueName: "FILE"))
+        var metricsTokenFile: String?
+
+        @Flag(help: "Serve /metrics to anyone who can reach the relay. [VIGIL_RELAY_PUBLIC_METRICS=1]")
+        var publicMetrics = false
 
         func validate() throws {
             _ = try settings()
@@ -232,6 +242,21 @@ extension VigilRelayCommand {
             }
             if let value = try integer(maxTimerBlobs, "VIGIL_RELAY_MAX_TIMER_BLOBS", option: "max-timer-blobs", 1...1_000) {
                 configuration.maxTimerBlobs = value
+            }
+            let tokenFile = metricsTokenFile ?? environment["VIGIL_RELAY_METRICS_TOKEN_FILE"]
+            let everyone = publicMetrics || environment["VIGIL_RELAY_PUBLIC_METRICS"] == "1"
+            if let tokenFile {
+                guard !everyone else { throw ValidationError("give either a metrics token file or --public-metrics, not both") }
+                guard let contents = FileManager.default.contents(atPath: tokenFile) else {
+                    throw ValidationError("cannot read the metrics token file \(tokenFile)")
+                }
+                do {
+                    configuration.metrics = try MetricsAccess.token(fromFileContents: Array(contents))
+                } catch {
+                    throw ValidationError("\(tokenFile): \(error.description)")
+                }
+            } else if everyone {
+                configuration.metrics = .everyone
             }
             var level = Logger.Level.info
             if let text = logLevel ?? environment["VIGIL_RELAY_LOG_LEVEL"] {

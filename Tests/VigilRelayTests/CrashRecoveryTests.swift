@@ -84,6 +84,7 @@ struct CrashRecoveryTests {
         // Configured from the environment only.
         let environment = [
             "VIGIL_RELAY_DATA_DIR": directory, "VIGIL_RELAY_HOST": "127.0.0.1", "VIGIL_RELAY_PORT": "0",
+            "VIGIL_RELAY_PUBLIC_METRICS": "1",
         ]
         let relay = try CrashTestRelay.launch(environment: environment)
         defer { relay.kill() }
@@ -117,6 +118,7 @@ struct CrashRecoveryTests {
     enum StartupFailure: String, CaseIterable, Sendable {
         case portOutOfRange, unknownOption, missingDataDirectory, dataDirectoryIsAFile, portInUse, badEnvironment
         case timerHorizonOutOfRange
+        case metricsTokenTooShort, metricsTokenFileMissing, metricsTokenAndPublic
     }
 
     @Test("A relay that cannot start says why in one line and exits non-zero",
@@ -156,6 +158,20 @@ struct CrashRecoveryTests {
             arguments = ["--data-dir", directory]
             environment = ["VIGIL_RELAY_PORT": "eighty"]
             expected = "VIGIL_RELAY_PORT"
+        case .metricsTokenTooShort:
+            let file = temporary + "/token"
+            _ = FileManager.default.createFile(atPath: file, contents: Data("short\n".utf8))
+            arguments = ["--data-dir", directory, "--metrics-token-file", file]
+            expected = "at least 32 characters"
+        case .metricsTokenFileMissing:
+            arguments = ["--data-dir", directory, "--metrics-token-file", temporary + "/no-such-token"]
+            expected = "cannot read the metrics token file"
+        case .metricsTokenAndPublic:
+            let file = temporary + "/token"
+            _ = FileManager.default.createFile(atPath: file, contents: Data(String(repeating: "t", count: 40).utf8))
+            arguments = ["--data-dir", directory, "--public-metrics"]
+            environment = ["VIGIL_RELAY_METRICS_TOKEN_FILE": file]
+            expected = "not both"
         }
         let relay = try CrashTestRelay.launch(arguments: ["serve"] + arguments, environment: environment)
         defer { relay.kill() }
@@ -204,7 +220,8 @@ final class CrashTestRelay: Sendable {
     }
 
     static func launch(dataDirectory: String, extraArguments: [String] = []) throws -> CrashTestRelay {
-        try launch(arguments: ["serve", "--data-dir", dataDirectory, "--port", "0"] + extraArguments)
+        // The tests read the relay's counters from /metrics.
+        try launch(arguments: ["serve", "--data-dir", dataDirectory, "--port", "0", "--public-metrics"] + extraArguments)
     }
 
     static func launch(arguments: [String] = ["serve"], environment: [String: String]) throws -> CrashTestRelay {

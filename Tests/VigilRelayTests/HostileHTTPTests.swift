@@ -576,6 +576,7 @@ enum Hostile {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             var configuration = RelayConfiguration(dataDirectory: directory)
             configuration.port = 0
+            configuration.metrics = .everyone  // the tests read the waiting long-polls there
             // Deadlines far above scheduling delays on a loaded machine; tests about deadlines
             // set their own.
             configuration.headerTimeoutSeconds = 60

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilClient
 import VigilCrypto
+import VigilRelay
 import VigilRelayAPI
 
 /// Each endpoint of Protocol/relay-api.md, through the real client against the real relay.
@@ -306,4 +307,81 @@ import VigilRelayAPI
             #expect(!text.contains("127.0.0.1"))
         }
     }
+}
+
+@Suite("Who may read /metrics")
+struct MetricsAccessTests {
+    private static let token = String(repeating: "7f", count: 20)
+
+    /// A relay's answer to GET /metrics with these headers.
+    private func metrics(_ access: MetricsAccess, headers: [String: String] = [:]) async throws -> (Int, String) {
+        var answer = (0, "")
+        try await withRelay({ $0.metrics = access }) { relay in
+            let response = try await relay.raw(method: "GET", target: "/metrics", headers: headers)
+            answer = (response.status, response.bodyText)
+        }
+        return answer
+    }
+
+    @Test func byDefaultNobodyAndTheAnswerIsThatOfAPathThatDoesNotExist() async throws {
+        #expect(RelayConfiguration(dataDirectory: "/x").metrics.isOff)
+        var unknown = (0, "")
+        try await withRelay { relay in
+            let response = try await relay.raw(method: "GET", target: "/nothing-here")
+            unknown = (response.status, response.bodyText)
+        }
+        let (status, body) = try await metrics(.off, headers: ["Authorization": "Bearer " + Self.token])
+        #expect(status == 404)
+        #expect(body == unknown.1)
+        #expect(!body.contains("vigil_relay"))
+    }
+
+    @Test func withATokenOnlyItsBearerReadsThem() async throws {
+        let access = try MetricsAccess.token(fromFileContents: Array((Self.token + "\n").utf8))
+        let (status, body) = try await metrics(access, headers: ["Authorization": "Bearer " + Self.token])
+        #expect(status == 200)
+        #expect(body.contains("vigil_relay_requests_total"))
+        let refused: [[String: String]] = [
+            [:],
+            ["Authorization": "Bearer " + String(Self.token.dropLast()) + "0"],
+            ["Authorization": "Bearer " + String(Self.token.dropLast())],
+            ["Authorization": "Bearer " + Self.token + "0"],
+            ["Authorization": "Basic " + Self.token],
+            ["Authorization": "bearer " + Self.token],
+            ["Authorization": Self.token],
+        ]
+        for headers in refused {
+            let (status, body) = try await metrics(access, headers: headers)
+            #expect(status == 404, "\(headers)")
+            #expect(!body.contains("vigil_relay"), "\(headers)")
+        }
+    }
+
+    @Test func everyoneReadsThemWhenTheOperatorSaysSo() async throws {
+        let (status, body) = try await metrics(.everyone)
+        #expect(status == 200)
+        #expect(body.contains("vigil_relay_requests_total"))
+    }
+
+    @Test func tokenFilesAreCheckedBeforeTheRelayStarts() throws {
+        let good = String(repeating: "a", count: MetricsAccess.minimumTokenLength)
+        for contents in [good, good + "\n", good + "\r\n"] {
+            #expect(throws: Never.self) { _ = try MetricsAccess.token(fromFileContents: Array(contents.utf8)) }
+        }
+        for contents in ["", "\n", String(good.dropLast()), good + " x", "é" + good, good + "\nsecond line"] {
+            #expect(throws: MetricsAccess.TokenError.self, "\(contents.debugDescription)") {
+                _ = try MetricsAccess.token(fromFileContents: Array(contents.utf8))
+            }
+        }
+        let tooShort = #expect(throws: MetricsAccess.TokenError.self) { _ = try MetricsAccess.token(fromFileContents: Array("abc".utf8)) }
+        #expect(tooShort?.description.contains("at least 32 characters") == true)
+        // The token is a secret: nothing that describes the configuration shows it.
+        let access = try MetricsAccess.token(fromFileContents: Array(good.utf8))
+        #expect(!"\(access)".contains(good))
+        #expect(!String(reflecting: access).contains(good))
+    }
+}
+
+extension MetricsAccess {
+    fileprivate var isOff: Bool { if case .off = self { true } else { false } }
 }

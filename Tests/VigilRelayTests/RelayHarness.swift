@@ -86,6 +86,8 @@ struct RelayHarness: Sendable {
 private func testConfiguration(directory: String) -> RelayConfiguration {
     var configuration = RelayConfiguration(dataDirectory: directory)
     configuration.port = 0
+    // The tests read the counters; a relay's own default is `.off`.
+    configuration.metrics = .everyone
     configuration.headerTimeoutSeconds = 60
     configuration.bodyTimeoutSeconds = 60
     configuration.mailboxCreationBurst = 1000

@@ -16,7 +16,7 @@ final class RelayProcess: @unchecked Sendable {
     static func start(dataDirectory: String, port: Int = 0, timeout: TimeInterval = 15) throws -> RelayProcess {
         let process = try ChildProcess(
             executable: try BuiltProducts.path("vigil-relay"),
-            arguments: ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(port)],
+            arguments: ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(port), "--public-metrics"],
             environment: ["PATH": "/usr/bin:/bin", "VIGIL_RELAY_LOG_LEVEL": "warning"],
             standardOutput: .pipe, standardError: .nullDevice)
         guard let output = process.standardOutput,
