@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -20,20 +21,7 @@ final class HTTPTransport: Sendable {
     private let delegate: TransferDelegate
 
     init(requestTimeout: TimeInterval, proxyDictionary: [String: Any]?) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        configuration.urlCache = nil
-        configuration.urlCredentialStorage = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.timeoutIntervalForRequest = requestTimeout
-        configuration.connectionProxyDictionary = proxyDictionary
-        delegate = TransferDelegate()
-        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
-    }
-
-    deinit {
-        session.invalidateAndCancel()
+        (session, delegate) = SharedSessions.session(requestTimeout: requestTimeout, proxyDictionary: proxyDictionary)
     }
 
     /// Sends `request`, waiting at most `timeout` seconds without progress.
@@ -57,6 +45,36 @@ final class HTTPTransport: Sendable {
             }
         } onCancel: {
             task.cancel()
+        }
+    }
+}
+
+/// One URLSession per configuration for the whole process, never invalidated.
+///
+/// On Linux, tearing a URLSession down (`invalidateAndCancel`) races the dispatch sources that
+/// watch its sockets, a known cause of crashes inside libdispatch; a process that makes many
+/// clients (a relay's tests, a long `watch`) would meet it sooner or later. The sessions keep no
+/// cookies, cache or credentials, so sharing one between clients shares nothing but connections.
+private enum SharedSessions {
+    private static let sessions = Mutex<[String: (URLSession, TransferDelegate)]>([:])
+
+    static func session(requestTimeout: TimeInterval, proxyDictionary: [String: Any]?) -> (URLSession, TransferDelegate) {
+        let proxyKey = (proxyDictionary ?? [:]).map { "\($0.key)=\(String(describing: $0.value))" }.sorted().joined(separator: "\u{1F}")
+        let key = "\(requestTimeout)\u{1E}\(proxyDictionary == nil ? "-" : proxyKey)"
+        return sessions.withLock { sessions in
+            if let existing = sessions[key] { return existing }
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpCookieStorage = nil
+            configuration.httpShouldSetCookies = false
+            configuration.urlCache = nil
+            configuration.urlCredentialStorage = nil
+            configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+            configuration.timeoutIntervalForRequest = requestTimeout
+            configuration.connectionProxyDictionary = proxyDictionary
+            let delegate = TransferDelegate()
+            let made = (URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil), delegate)
+            sessions[key] = made
+            return made
         }
     }
 }

@@ -246,13 +246,18 @@ final class CrashTestRelay: Sendable {
             standardInput: .nullDevice, standardOutput: .pipe, standardError: .fileDescriptor(errorFile.fileDescriptor))
         let output = Hostile.Locked<[UInt8]>([])
         self.output = output
-        process.standardOutput?.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                output.withLock { $0.append(contentsOf: data) }
+        // A thread of its own reads until the relay's end closes the pipe (no dispatch source:
+        // closing a descriptor that one still watches is what crashes libdispatch on Linux).
+        if let pipe = process.standardOutput {
+            let reader = Thread {
+                while true {
+                    let data = pipe.availableData
+                    if data.isEmpty { break }
+                    output.withLock { $0.append(contentsOf: data) }
+                }
             }
+            reader.name = "vigil-relay-stdout"
+            reader.start()
         }
     }
 
