@@ -108,7 +108,8 @@ extension VigilSession {
     /// Events are delivered to `onEvent` one at a time, in order. The alert command runs for
     /// each alert after it was reported, one alert at a time, in order, on a queue of its own:
     /// a slow command never holds back the events that follow. Returns when `options.duration`
-    /// has passed or the task is cancelled (after the commands still queued have run).
+    /// has passed (after the commands still queued have run) or the task is cancelled (then
+    /// the command running is let finish and those not yet started are dropped).
     public func watch(_ options: WatchOptions, onEvent: @escaping @Sendable (WatchEvent) async -> Void) async throws(VigilError) {
         let state = try state()
         guard !state.relays.isEmpty else {

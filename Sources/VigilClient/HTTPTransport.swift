@@ -71,6 +71,9 @@ private enum SharedSessions {
             configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
             configuration.timeoutIntervalForRequest = requestTimeout
             configuration.connectionProxyDictionary = proxyDictionary
+            // Shared by every client of the process: room for many long-polls to one relay at
+            // once (the default of 6 would make a seventh request wait, its timeout running).
+            configuration.httpMaximumConnectionsPerHost = 64
             let delegate = TransferDelegate()
             let made = (URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil), delegate)
             sessions[key] = made

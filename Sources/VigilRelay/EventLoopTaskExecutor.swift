@@ -7,6 +7,10 @@ internal import NIOCore
 /// it when the database thread has answered. Without the preference every request would hop to
 /// Swift's global pool and back, twice, which costs a context switch each time, and the relay's
 /// answers would wait whenever that pool is busy with other work of the process.
+///
+/// The loop must outlive every task that prefers it: a job given to a loop that has shut down
+/// is dropped and its task never ends. The relay runs on `MultiThreadedEventLoopGroup.singleton`,
+/// which never shuts down.
 final class EventLoopTaskExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 

@@ -110,8 +110,11 @@ public enum MetricsAccess: Sendable {
         case .everyone:
             return true
         case .token(let expected):
-            guard let authorization, authorization.hasPrefix("Bearer ") else { return false }
-            let offered = SecureBytes(copying: authorization.utf8.dropFirst("Bearer ".utf8.count))
+            // The scheme is case-insensitive (RFC 9110); the token is not.
+            guard let authorization, authorization.utf8.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
+                return false
+            }
+            let offered = SecureBytes(copying: authorization.utf8.dropFirst(7))
             return offered.constantTimeEquals(expected)
         }
     }

@@ -299,7 +299,10 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         service.inFlight.enter()
-        task = Task(executorPreference: executor) {
+        // Light requests run on this connection's event loop; those that decode, sign-check or
+        // encode up to megabytes run on the global pool, so that they never hold up the loop's
+        // other connections.
+        task = Task(executorPreference: pending.route.isLight ? executor : nil) {
             let response = await service.respond(to: request)
             eventLoop.execute {
                 handler.value.processed(response)

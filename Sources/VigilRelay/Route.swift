@@ -17,6 +17,18 @@ enum Route: String, CaseIterable, Sendable {
     /// No route: unknown path or method, or a request refused before it was routed.
     case unknown
 
+    /// Whether handling it is little work besides the database: it can run on the event loop.
+    /// A fetch encodes up to a few megabytes, timer bundles are decoded and signature-checked
+    /// whole, and the metrics are rendered in full; those run on the global pool.
+    var isLight: Bool {
+        switch self {
+        case .createMailbox, .deposit, .acknowledge, .deleteMailbox, .disarmTimer, .timerStatus, .health, .unknown:
+            return true
+        case .fetch, .armTimer, .renewTimer, .metrics:
+            return false
+        }
+    }
+
     /// Routes whose requests must carry a body with a `Content-Length`.
     var requiresBody: Bool {
         switch self {

@@ -338,16 +338,19 @@ struct MetricsAccessTests {
 
     @Test func withATokenOnlyItsBearerReadsThem() async throws {
         let access = try MetricsAccess.token(fromFileContents: Array((Self.token + "\n").utf8))
-        let (status, body) = try await metrics(access, headers: ["Authorization": "Bearer " + Self.token])
-        #expect(status == 200)
-        #expect(body.contains("vigil_relay_requests_total"))
+        for scheme in ["Bearer ", "bearer ", "BEARER "] {
+            let (status, body) = try await metrics(access, headers: ["Authorization": scheme + Self.token])
+            #expect(status == 200, "\(scheme)")
+            #expect(body.contains("vigil_relay_requests_total"))
+        }
         let refused: [[String: String]] = [
             [:],
             ["Authorization": "Bearer " + String(Self.token.dropLast()) + "0"],
             ["Authorization": "Bearer " + String(Self.token.dropLast())],
             ["Authorization": "Bearer " + Self.token + "0"],
             ["Authorization": "Basic " + Self.token],
-            ["Authorization": "bearer " + Self.token],
+            ["Authorization": "Bearer " + Self.token.uppercased()],
+            ["Authorization": "Bearer  " + Self.token],
             ["Authorization": Self.token],
         ]
         for headers in refused {
