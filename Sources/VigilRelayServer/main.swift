@@ -132,6 +132,12 @@ extension VigilRelayCommand {
                 if directory.isAccessibleToOthers {
                     logger.warning("the data directory is accessible to other users: chmod 700 it")
                 }
+                if let tokenFile = metricsTokenFile ?? ProcessInfo.processInfo.environment["VIGIL_RELAY_METRICS_TOKEN_FILE"],
+                    let mode = (try? FileManager.default.attributesOfItem(atPath: tokenFile))?[.posixPermissions] as? NSNumber,
+                    mode.intValue & 0o077 != 0
+                {
+                    logger.warning("the metrics token file is readable by other users: chmod 600 it")
+                }
                 server = RelayServer(configuration: configuration, store: try directory.openStore(logger: logger), logger: logger)
             } catch {
                 Self.fail("\(error)")

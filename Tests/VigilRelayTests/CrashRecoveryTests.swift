@@ -121,6 +121,32 @@ struct CrashRecoveryTests {
         case metricsTokenTooShort, metricsTokenFileMissing, metricsTokenAndPublic
     }
 
+    @Test("The binary serves /metrics to the bearer of the token in its file, and warns when others can read the file",
+          arguments: [0o600, 0o644])
+    func metricsTokenFromAFile(mode: Int) async throws {
+        let temporary = try CrashTestRelay.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        let token = String(repeating: "5a", count: 24)
+        let file = temporary + "/metrics-token"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: mode]))
+        let relay = try CrashTestRelay.launch(arguments: ["serve", "--data-dir", temporary + "/data", "--port", "0", "--metrics-token-file", file])
+        defer { relay.kill() }
+        let port = try await relay.listeningPort()
+
+        func status(_ headers: [(String, String)]) async throws -> Int {
+            let connection = try await Hostile.Connection.connect(port: port)
+            defer { Task { await connection.close() } }
+            try await connection.send(Hostile.request("GET", "/metrics", headers: headers))
+            return try await connection.readResponse().status
+        }
+        #expect(try await status([("Authorization", "Bearer " + token)]) == 200)
+        #expect(try await status([]) == 404)
+        #expect(try await status([("Authorization", "Bearer " + String(token.dropLast()))]) == 404)
+        let warned = relay.standardError.contains("the metrics token file is readable by other users: chmod 600 it")
+        #expect(warned == (mode == 0o644), "\(relay.standardError)")
+        #expect(!relay.standardError.contains(token))
+    }
+
     @Test("A relay that cannot start says why in one line and exits non-zero",
           arguments: StartupFailure.allCases)
     func startupFailure(_ failure: StartupFailure) async throws {
